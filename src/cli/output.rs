@@ -1,0 +1,138 @@
+//! Text output of the CLI: the consumer-groups table in `kafka-consumer-groups.sh --describe`
+//! layout, counters, latency percentiles, and the sampled series as CSV.
+
+use evflow::metrics::Series;
+use evflow::report::Report;
+use evflow::time::human_micros;
+use std::fmt::Write;
+
+/// Left-aligned columns separated by two spaces, widths fitted to the content (as Kafka's
+/// tool prints them).
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                let _ = write!(text, "{cell:w$}  ");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec(), &mut out);
+    for row in rows {
+        line(row.iter().map(String::as_str).collect(), &mut out);
+    }
+    out
+}
+
+fn dash(value: Option<u64>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
+/// The full table report of `evflow run`.
+pub fn report_table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "scenario: {}  seed: {}  simulated: {}",
+        if report.scenario.is_empty() { "(unnamed)" } else { &report.scenario },
+        report.seed,
+        human_micros(report.end_us)
+    );
+    out.push('\n');
+    let rows: Vec<Vec<String>> = report
+        .describe
+        .iter()
+        .map(|r| {
+            vec![
+                r.group.clone(),
+                r.topic.clone(),
+                r.partition.to_string(),
+                dash(r.current_offset),
+                r.log_end_offset.to_string(),
+                dash(r.lag),
+                r.consumer_id.clone().unwrap_or_else(|| "-".into()),
+                r.host.clone().unwrap_or_else(|| "-".into()),
+                r.client_id.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"],
+        &rows,
+    ));
+    out.push('\n');
+    let c = &report.counters;
+    let _ = writeln!(
+        out,
+        "produced {}  processed {}  duplicates {}  lost {}  rebalances {}  crashes {}  kernel events {}",
+        c.produced, c.processed, c.duplicates, c.lost, c.rebalances, c.crashes, c.kernel_events
+    );
+    out.push('\n');
+    let mut rows: Vec<Vec<String>> = report
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.name.clone(),
+                g.assignor.clone(),
+                g.processed.to_string(),
+                g.duplicates.to_string(),
+                g.lag.to_string(),
+                g.max_lag.to_string(),
+                g.rebalances.to_string(),
+                human_micros(g.latency.p50_us),
+                human_micros(g.latency.p90_us),
+                human_micros(g.latency.p99_us),
+                human_micros(g.latency.max_us),
+            ]
+        })
+        .collect();
+    let l = &report.latency;
+    rows.push(vec![
+        "(all groups)".into(),
+        String::new(),
+        c.processed.to_string(),
+        c.duplicates.to_string(),
+        report.groups.iter().map(|g| g.lag).sum::<u64>().to_string(),
+        String::new(),
+        c.rebalances.to_string(),
+        human_micros(l.p50_us),
+        human_micros(l.p90_us),
+        human_micros(l.p99_us),
+        human_micros(l.max_us),
+    ]);
+    out.push_str(&table(
+        &["GROUP", "ASSIGNOR", "PROCESSED", "DUPLICATES", "LAG", "MAX-LAG", "REBALANCES", "P50", "P90", "P99", "MAX"],
+        &rows,
+    ));
+    let _ = writeln!(out, "\ntrace hash: {} ({} events)", report.trace_hash, report.trace_events);
+    out
+}
+
+/// The sampled series as CSV: `t_us` then one column per series.
+pub fn series_csv(series: &Series) -> String {
+    let mut out = String::from("t_us");
+    for name in &series.names {
+        let _ = write!(out, ",{name}");
+    }
+    out.push('\n');
+    for (row, time) in series.times.iter().enumerate() {
+        let _ = write!(out, "{time}");
+        for column in &series.columns {
+            let _ = write!(out, ",{}", column[row]);
+        }
+        out.push('\n');
+    }
+    out
+}

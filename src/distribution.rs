@@ -1,0 +1,290 @@
+//! Distributions of durations (processing times, arrival gaps) and of keys (uniform or Zipf).
+//!
+//! Written on top of [`crate::rng::Stream`] with `libm` for every transcendental function
+//! (`ln`, `exp`, `cos`, `pow`): `libm` is the same pure-Rust code on every target, whereas
+//! `f64::ln` calls the platform's C library natively and a different implementation in wasm,
+//! which could differ in the last bit and break the "same seed, same trace" promise.
+//! (`rand_distr` would switch to `std` math as soon as any dependency enables `num-traits/std`,
+//! which `hdrhistogram` does, so it is not used here.)
+//!
+//! In scenario files a duration distribution is a string: `"5ms"` (constant),
+//! `"uniform(1ms, 5ms)"`, `"exp(5ms)"` (mean), `"normal(10ms, 2ms)"` (mean, standard deviation),
+//! `"lognormal(10ms, 0.5)"` (median, sigma of the underlying normal).
+
+use crate::rng::Stream;
+use crate::time::{parse_duration, Duration};
+use std::fmt;
+
+/// A distribution of non-negative durations in microseconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DurationDist {
+    /// Always the same value.
+    Constant(u64),
+    /// Uniform over `[low, high]`.
+    Uniform { low: u64, high: u64 },
+    /// Exponential with the given mean (memoryless service or inter-arrival times).
+    Exponential { mean: f64 },
+    /// Normal, truncated at zero.
+    Normal { mean: f64, std_dev: f64 },
+    /// Log-normal: `median * exp(sigma * Z)`; the long right tail of real service latencies.
+    LogNormal { median: f64, sigma: f64 },
+}
+
+/// Why a distribution string was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DistParseError {
+    /// Not one of the known forms.
+    #[error("bad distribution \"{0}\": expected a duration (\"5ms\") or one of uniform(1ms, 5ms), exp(5ms), normal(10ms, 2ms), lognormal(10ms, 0.5)")]
+    Unknown(String),
+    /// The right function with the wrong arguments.
+    #[error("bad distribution \"{text}\": {reason}")]
+    BadArguments { text: String, reason: String },
+}
+
+impl DurationDist {
+    /// Parses the scenario-file string form (see the module docs).
+    pub fn parse(text: &str) -> Result<Self, DistParseError> {
+        let trimmed = text.trim();
+        let Some(open) = trimmed.find('(') else {
+            return parse_duration(trimmed)
+                .map(|d| DurationDist::Constant(d.micros()))
+                .map_err(|_| DistParseError::Unknown(text.to_string()));
+        };
+        let bad_args = |reason: &str| DistParseError::BadArguments {
+            text: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let name = trimmed[..open].trim();
+        let inner = trimmed[open + 1..]
+            .strip_suffix(')')
+            .ok_or_else(|| bad_args("missing closing parenthesis"))?;
+        let args: Vec<&str> = inner.split(',').map(str::trim).collect();
+        let duration = |i: usize| -> Result<u64, DistParseError> {
+            let arg = args.get(i).ok_or_else(|| bad_args("too few arguments"))?;
+            parse_duration(arg)
+                .map(Duration::micros)
+                .map_err(|e| bad_args(&e.to_string()))
+        };
+        let arity = |n: usize| {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(bad_args(&format!("{name} takes {n} argument(s)")))
+            }
+        };
+        match name {
+            "const" | "constant" => {
+                arity(1)?;
+                Ok(DurationDist::Constant(duration(0)?))
+            }
+            "uniform" => {
+                arity(2)?;
+                let (low, high) = (duration(0)?, duration(1)?);
+                if low > high {
+                    return Err(bad_args("the low bound is above the high bound"));
+                }
+                Ok(DurationDist::Uniform { low, high })
+            }
+            "exp" | "exponential" => {
+                arity(1)?;
+                Ok(DurationDist::Exponential {
+                    mean: duration(0)? as f64,
+                })
+            }
+            "normal" => {
+                arity(2)?;
+                Ok(DurationDist::Normal {
+                    mean: duration(0)? as f64,
+                    std_dev: duration(1)? as f64,
+                })
+            }
+            "lognormal" => {
+                arity(2)?;
+                let sigma: f64 = args[1]
+                    .parse()
+                    .map_err(|_| bad_args("sigma must be a plain number such as 0.5"))?;
+                if !(0.0..=10.0).contains(&sigma) {
+                    return Err(bad_args("sigma must be between 0 and 10"));
+                }
+                Ok(DurationDist::LogNormal {
+                    median: duration(0)? as f64,
+                    sigma,
+                })
+            }
+            _ => Err(DistParseError::Unknown(text.to_string())),
+        }
+    }
+
+    /// Draws one duration in microseconds.
+    #[inline]
+    pub fn sample(&self, rng: &mut Stream) -> u64 {
+        match *self {
+            DurationDist::Constant(value) => value,
+            DurationDist::Uniform { low, high } => low + rng.below(high - low + 1),
+            DurationDist::Exponential { mean } => exponential(rng, mean),
+            DurationDist::Normal { mean, std_dev } => {
+                to_micros(mean + std_dev * standard_normal(rng))
+            }
+            DurationDist::LogNormal { median, sigma } => {
+                to_micros(median * libm::exp(sigma * standard_normal(rng)))
+            }
+        }
+    }
+
+    /// The mean of the distribution in microseconds (before truncation at zero).
+    pub fn mean(&self) -> f64 {
+        match *self {
+            DurationDist::Constant(value) => value as f64,
+            DurationDist::Uniform { low, high } => (low + high) as f64 / 2.0,
+            DurationDist::Exponential { mean } | DurationDist::Normal { mean, .. } => mean,
+            DurationDist::LogNormal { median, sigma } => median * libm::exp(sigma * sigma / 2.0),
+        }
+    }
+}
+
+impl fmt::Display for DurationDist {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = |us: f64| Duration(us.round() as u64);
+        match *self {
+            DurationDist::Constant(v) => write!(f, "{}", Duration(v)),
+            DurationDist::Uniform { low, high } => {
+                write!(f, "uniform({}, {})", Duration(low), Duration(high))
+            }
+            DurationDist::Exponential { mean } => write!(f, "exp({})", d(mean)),
+            DurationDist::Normal { mean, std_dev } => {
+                write!(f, "normal({}, {})", d(mean), d(std_dev))
+            }
+            DurationDist::LogNormal { median, sigma } => {
+                write!(f, "lognormal({}, {sigma})", d(median))
+            }
+        }
+    }
+}
+
+fn to_micros(value: f64) -> u64 {
+    if value <= 0.0 {
+        0
+    } else {
+        value.round() as u64
+    }
+}
+
+/// Exponential draw by inversion: `-mean * ln(1 - U)`, with `1 - U` in `(0, 1]`.
+#[inline]
+pub fn exponential(rng: &mut Stream, mean: f64) -> u64 {
+    to_micros(-mean * libm::log(1.0 - rng.unit()))
+}
+
+/// A standard normal draw (Box–Muller, one of the pair used).
+fn standard_normal(rng: &mut Stream) -> f64 {
+    let u1 = 1.0 - rng.unit();
+    let u2 = rng.unit();
+    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
+}
+
+/// How keys are drawn from a key space of `n` keys.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyChooser {
+    /// Every key equally likely.
+    Uniform { keys: u32 },
+    /// Zipf with exponent `s`: key `k` (1-based rank) has weight `1/k^s`; the hot-key case.
+    /// Sampled by binary search in a precomputed cumulative table.
+    Zipf { cumulative: Vec<f64>, exponent: f64 },
+}
+
+impl KeyChooser {
+    /// A Zipf chooser over `keys` keys with exponent `exponent` (> 0).
+    pub fn zipf(keys: u32, exponent: f64) -> Self {
+        let mut total = 0.0;
+        let mut cumulative = Vec::with_capacity(keys as usize);
+        for rank in 1..=keys {
+            total += 1.0 / libm::pow(f64::from(rank), exponent);
+            cumulative.push(total);
+        }
+        for value in &mut cumulative {
+            *value /= total;
+        }
+        KeyChooser::Zipf {
+            cumulative,
+            exponent,
+        }
+    }
+
+    /// Draws a key index in `[0, keys)`; index 0 is the hottest key under Zipf.
+    #[inline]
+    pub fn sample(&self, rng: &mut Stream) -> u32 {
+        match self {
+            KeyChooser::Uniform { keys } => rng.below(u64::from(*keys)) as u32,
+            KeyChooser::Zipf { cumulative, .. } => {
+                let u = rng.unit();
+                let index = cumulative.partition_point(|&c| c <= u);
+                index.min(cumulative.len() - 1) as u32
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mean_of(dist: DurationDist, n: usize) -> f64 {
+        let mut rng = Stream::new(1, "dist");
+        (0..n).map(|_| dist.sample(&mut rng) as f64).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(DurationDist::parse("5ms").unwrap(), DurationDist::Constant(5_000));
+        assert_eq!(
+            DurationDist::parse("uniform(1ms, 5ms)").unwrap(),
+            DurationDist::Uniform { low: 1_000, high: 5_000 }
+        );
+        assert_eq!(
+            DurationDist::parse("exp(20ms)").unwrap(),
+            DurationDist::Exponential { mean: 20_000.0 }
+        );
+        assert!(matches!(
+            DurationDist::parse("lognormal(10ms, 0.5)").unwrap(),
+            DurationDist::LogNormal { sigma, .. } if sigma == 0.5
+        ));
+        for bad in ["gauss(1ms)", "uniform(5ms, 1ms)", "exp(5ms", "exp(1ms, 2ms)", "normal(x, 1ms)", "5 parsecs"] {
+            assert!(DurationDist::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for text in ["5ms", "uniform(1ms, 5ms)", "exp(20ms)", "normal(10ms, 2ms)", "lognormal(10ms, 0.5)"] {
+            assert_eq!(DurationDist::parse(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn sample_means_match_the_parameters() {
+        let n = 200_000;
+        let exp = mean_of(DurationDist::Exponential { mean: 20_000.0 }, n);
+        assert!((exp - 20_000.0).abs() < 300.0, "{exp}");
+        let uni = mean_of(DurationDist::Uniform { low: 1_000, high: 5_000 }, n);
+        assert!((uni - 3_000.0).abs() < 30.0, "{uni}");
+        let normal = mean_of(DurationDist::Normal { mean: 10_000.0, std_dev: 1_000.0 }, n);
+        assert!((normal - 10_000.0).abs() < 30.0, "{normal}");
+        let ln = DurationDist::LogNormal { median: 10_000.0, sigma: 0.5 };
+        let measured = mean_of(ln, n);
+        assert!((measured - ln.mean()).abs() / ln.mean() < 0.02, "{measured}");
+    }
+
+    #[test]
+    fn zipf_makes_the_first_key_hottest() {
+        let chooser = KeyChooser::zipf(1_000, 1.1);
+        let mut rng = Stream::new(9, "keys");
+        let mut counts = vec![0u32; 1_000];
+        for _ in 0..100_000 {
+            counts[chooser.sample(&mut rng) as usize] += 1;
+        }
+        assert!(counts[0] > counts[1] && counts[1] > counts[10] && counts[10] > counts[500]);
+        // Under s = 1.1 over 1000 keys the top key takes about 16% of draws.
+        let share = f64::from(counts[0]) / 100_000.0;
+        assert!((0.13..0.20).contains(&share), "{share}");
+    }
+}

@@ -1,0 +1,356 @@
+//! The deterministic discrete-event engine.
+//!
+//! Like nexosim, a builder ([`Simulation::from_scenario`]) yields a [`Simulation`] that is
+//! driven by [`Simulation::step`], [`Simulation::step_until`] and [`Simulation::run_to_end`].
+//! The kernel is the [`queue::EventQueue`] ordered by `(time, insertion sequence)`; the model is
+//! the [`world::World`]; observers (metrics, traces, checkers, the UI) watch through
+//! [`crate::observer::Observer`].
+
+pub mod queue;
+pub mod world;
+
+use crate::distribution::{DurationDist, KeyChooser};
+use crate::kafka::partitioner::{partition_for_key, StickyPartitioner, DEFAULT_BATCH_SIZE_BYTES};
+use crate::observer::Observer;
+use crate::scenario::model::{ActionKind, Arrival, Scenario};
+use crate::scenario::validate::{parse_key_distribution, parse_key_pattern, KeyDistribution, KeyPattern};
+use crate::time::{SimTime, MILLIS};
+use world::{Action, GroupConfig, KeySpace, Keys, World};
+
+/// Defaults that Kafka (or a sensible simulation) uses when a scenario leaves a field out.
+pub mod defaults {
+    use crate::time::{MILLIS, SECONDS};
+    /// Kafka's `log.retention.hours = 168` (7 days).
+    pub const RETENTION: u64 = 7 * 24 * 3_600 * SECONDS;
+    /// Kafka's `max.poll.records`.
+    pub const MAX_POLL_RECORDS: u32 = 500;
+    /// Kafka's `auto.commit.interval.ms`.
+    pub const AUTO_COMMIT_INTERVAL: u64 = 5 * SECONDS;
+    /// Kafka's `session.timeout.ms` since 3.0 (KIP-735).
+    pub const SESSION_TIMEOUT: u64 = 45 * SECONDS;
+    /// Join + sync round trips of a rebalance.
+    pub const REBALANCE_TIME: u64 = SECONDS;
+    /// Fetch latency of an idle consumer.
+    pub const FETCH_LATENCY: u64 = MILLIS;
+    /// Per-record processing time.
+    pub const PROCESSING: u64 = MILLIS;
+    /// Chart sampling interval.
+    pub const SAMPLE_INTERVAL: u64 = 100 * MILLIS;
+    /// Serialized record size in bytes.
+    pub const RECORD_SIZE: u32 = 200;
+}
+
+/// A runnable simulation: the world, its end time, and its observers.
+pub struct Simulation {
+    world: World,
+    end: SimTime,
+    observers: Vec<Box<dyn Observer>>,
+    finished: bool,
+}
+
+/// Why a validated scenario could still not be built (should not happen: validation catches
+/// these first, but the engine never panics on input).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// A name refers to nothing.
+    #[error("unknown {kind} \"{name}\"")]
+    UnknownName {
+        /// What kind of thing ("topic", "group", ...).
+        kind: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A field has a value the engine cannot use.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Simulation {
+    /// Builds the simulation of a (validated) scenario. `seed` overrides the scenario's seed.
+    pub fn from_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<Self, BuildError> {
+        let seed = seed.unwrap_or(scenario.seed);
+        let sample = scenario
+            .sample_interval
+            .map_or(defaults::SAMPLE_INTERVAL, |d| d.0.micros());
+        let mut world = World::empty(seed, sample.max(MILLIS));
+        let topic_index = |name: &str| -> Result<u16, BuildError> {
+            scenario
+                .topics
+                .iter()
+                .position(|t| t.name == name)
+                .map(|i| i as u16)
+                .ok_or(BuildError::UnknownName {
+                    kind: "topic",
+                    name: name.to_string(),
+                })
+        };
+        for topic in &scenario.topics {
+            if topic.partitions == 0 {
+                return Err(BuildError::Invalid(format!("topic {} has no partitions", topic.name)));
+            }
+            let retention = topic.retention.map_or(defaults::RETENTION, |d| d.0.micros());
+            world.add_topic(&topic.name, topic.partitions, retention);
+        }
+        for group in &scenario.groups {
+            let topics = group
+                .subscribed_topics()
+                .iter()
+                .map(|t| topic_index(t))
+                .collect::<Result<Vec<_>, _>>()?;
+            let config = GroupConfig {
+                assignor: group.assignor.0,
+                processing: group
+                    .processing
+                    .map_or(DurationDist::Constant(defaults::PROCESSING), |d| d.0),
+                max_poll_records: group
+                    .max_poll_records
+                    .unwrap_or(defaults::MAX_POLL_RECORDS)
+                    .max(1),
+                commit: group.commit,
+                auto_commit_interval: group
+                    .auto_commit_interval
+                    .map_or(defaults::AUTO_COMMIT_INTERVAL, |d| d.0.micros()),
+                session_timeout: group
+                    .session_timeout
+                    .map_or(defaults::SESSION_TIMEOUT, |d| d.0.micros()),
+                rebalance_time: group
+                    .rebalance_time
+                    .map_or(defaults::REBALANCE_TIME, |d| d.0.micros()),
+                fetch_latency: group
+                    .fetch_latency
+                    .map_or(defaults::FETCH_LATENCY, |d| d.0.micros()),
+                offset_reset: group.offset_reset,
+            };
+            world.add_group(&group.name, topics, group.instances, config);
+        }
+        for producer in &scenario.producers {
+            let topic = topic_index(&producer.topic)?;
+            let partitions = scenario.topics[topic as usize].partitions;
+            let keys = match &producer.keys {
+                None => Keys::Keyless(StickyPartitioner::new(partitions, DEFAULT_BATCH_SIZE_BYTES)),
+                Some(pattern) => {
+                    let pattern = parse_key_pattern(pattern).map_err(BuildError::Invalid)?;
+                    let chooser = match producer.key_distribution.as_deref().map(parse_key_distribution) {
+                        None => KeyChooser::Uniform { keys: pattern.count },
+                        Some(Ok(KeyDistribution::Uniform)) => KeyChooser::Uniform { keys: pattern.count },
+                        Some(Ok(KeyDistribution::Zipf(s))) => KeyChooser::zipf(pattern.count, s),
+                        Some(Err(e)) => return Err(BuildError::Invalid(e)),
+                    };
+                    Keys::Keyed {
+                        space: key_space(&pattern, partitions),
+                        chooser,
+                    }
+                }
+            };
+            let burst = match (producer.arrival, &producer.burst) {
+                (Arrival::Burst, Some(b)) => Some((b.size, b.every.0.micros().max(1))),
+                _ => None,
+            };
+            world.add_producer(
+                &producer.name,
+                topic,
+                producer.rate.0.per_second(),
+                producer.arrival,
+                burst,
+                keys,
+                producer.records,
+                producer.record_size.unwrap_or(defaults::RECORD_SIZE),
+                producer.start.map_or(0, |d| d.0.micros()),
+            );
+        }
+        // Timeline actions, plus producers' rate schedules as `set_rate` actions.
+        let group_index = |name: &Option<String>| {
+            name.as_ref()
+                .and_then(|n| scenario.groups.iter().position(|g| &g.name == n))
+                .map(|i| i as u16)
+        };
+        let producer_index = |name: &Option<String>| {
+            name.as_ref()
+                .and_then(|n| scenario.producers.iter().position(|p| &p.name == n))
+                .map(|i| i as u16)
+        };
+        let mut actions: Vec<Action> = scenario
+            .timeline
+            .iter()
+            .map(|a| Action {
+                at: a.at.0.micros(),
+                kind: a.action,
+                group: group_index(&a.group),
+                instance: a.instance.map(|i| i as u16),
+                producer: producer_index(&a.producer),
+                rate: a.rate.map(|r| r.0.per_second()),
+            })
+            .collect();
+        for (index, producer) in scenario.producers.iter().enumerate() {
+            for change in &producer.schedule {
+                actions.push(Action {
+                    at: change.at.0.micros(),
+                    kind: ActionKind::SetRate,
+                    group: None,
+                    instance: None,
+                    producer: Some(index as u16),
+                    rate: Some(change.rate.0.per_second()),
+                });
+            }
+        }
+        // Stable sort: same-time actions keep file order.
+        actions.sort_by_key(|a| a.at);
+        world.actions = actions;
+        world.narration = scenario.steps.iter().map(|s| s.at.0.micros()).collect();
+        let end = scenario.duration.0.micros();
+        world.schedule_bookkeeping(end);
+        Ok(Simulation {
+            world,
+            end,
+            observers: Vec::new(),
+            finished: false,
+        })
+    }
+
+    /// Adds an observer; it sees every event from now on (with [`Simulation::step`],
+    /// [`Simulation::step_until`], [`Simulation::run_to_end`]).
+    pub fn observe(&mut self, observer: Box<dyn Observer>) {
+        self.observers.push(observer);
+    }
+
+    /// The world (read-only).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.world.now
+    }
+
+    /// The scenario's end time.
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+
+    /// Whether the run reached its end.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Processes the next event if it is not past the end; returns `false` when the run is
+    /// over. Attached observers see its events.
+    pub fn step(&mut self) -> bool {
+        let mut observers = std::mem::take(&mut self.observers);
+        let more = self.step_with(&mut observers);
+        self.observers = observers;
+        more
+    }
+
+    /// Processes every event up to and including `t` (capped at the end) for the attached
+    /// observers, then sets the clock to `t`.
+    pub fn step_until(&mut self, t: SimTime) {
+        let mut observers = std::mem::take(&mut self.observers);
+        self.step_until_with(t, &mut observers);
+        self.observers = observers;
+    }
+
+    /// Runs to the scenario's end.
+    pub fn run_to_end(&mut self) {
+        self.step_until(self.end);
+    }
+
+    /// [`Simulation::step`] with an extra observer, statically dispatched (the fast path
+    /// used by the CLI and benchmarks).
+    pub fn step_with<O: Observer + ?Sized>(&mut self, observer: &mut O) -> bool {
+        match self.world.next_time() {
+            Some(t) if t <= self.end => {
+                self.world.step();
+                self.dispatch(observer);
+                true
+            }
+            _ => {
+                self.finish_with(observer);
+                false
+            }
+        }
+    }
+
+    /// [`Simulation::step_until`] with an extra observer.
+    pub fn step_until_with<O: Observer + ?Sized>(&mut self, t: SimTime, observer: &mut O) {
+        let limit = t.min(self.end);
+        while let Some(next) = self.world.next_time() {
+            if next > limit {
+                break;
+            }
+            self.world.step();
+            self.dispatch(observer);
+        }
+        self.world.now = self.world.now.max(limit);
+        if limit >= self.end {
+            self.finish_with(observer);
+        }
+    }
+
+    /// Hands the events of the last step to `observer`.
+    #[inline]
+    fn dispatch<O: Observer + ?Sized>(&mut self, observer: &mut O) {
+        if self.world.emitted.is_empty() {
+            return;
+        }
+        let mut events = std::mem::take(&mut self.world.emitted);
+        let now = self.world.now;
+        for event in &events {
+            observer.on_event(now, event, &self.world);
+        }
+        events.clear();
+        self.world.emitted = events;
+    }
+
+    /// Ends the run (once): the clock moves to the end and observers get `on_finish`.
+    pub fn finish_with<O: Observer + ?Sized>(&mut self, observer: &mut O) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        self.world.now = self.end.max(self.world.now);
+        observer.on_finish(self.world.now, &self.world);
+    }
+
+    /// Applies a crash to an instance now (interactive use, e.g. the UI).
+    pub fn crash<O: Observer + ?Sized>(&mut self, group: u16, instance: u16, observer: &mut O) {
+        self.world.crash(group, instance);
+        self.dispatch(observer);
+    }
+
+    /// Restarts an instance now (interactive use).
+    pub fn restart<O: Observer + ?Sized>(&mut self, group: u16, instance: u16, observer: &mut O) {
+        self.world.restart(group, instance);
+        self.dispatch(observer);
+    }
+}
+
+impl Observer for Vec<Box<dyn Observer>> {
+    fn on_event(&mut self, now: SimTime, event: &crate::observer::SimEvent, world: &World) {
+        for observer in self.iter_mut() {
+            observer.on_event(now, event, world);
+        }
+    }
+
+    fn on_finish(&mut self, now: SimTime, world: &World) {
+        for observer in self.iter_mut() {
+            observer.on_finish(now, world);
+        }
+    }
+}
+
+/// The key space of a pattern with every key's partition precomputed.
+fn key_space(pattern: &KeyPattern, partitions: u32) -> KeySpace {
+    let mut space = KeySpace {
+        prefix: pattern.prefix.clone(),
+        first: pattern.first,
+        suffix: pattern.suffix.clone(),
+        count: pattern.count,
+        ranged: pattern.ranged,
+        partition_of: Vec::new(),
+    };
+    space.partition_of = (0..pattern.count)
+        .map(|k| partition_for_key(space.key_text(k).as_bytes(), partitions))
+        .collect();
+    space
+}

@@ -1,0 +1,1303 @@
+//! The simulated world: topics, producers and consumer groups, and how they react to events.
+//!
+//! This is the Kafka model. Each behaviour cites the part of Kafka (or of its Java consumer) it
+//! follows; where it simplifies, the doc comment says so.
+//!
+//! Consumers follow the shape of the Java consumer's poll loop: `poll()` returns up to
+//! `max.poll.records` records of the instance's partitions; the application processes them one
+//! by one; the next `poll()` auto-commits (when due) and fetches again. Group membership
+//! changes are noticed at poll boundaries, as in Kafka, so a rebalance waits for members to
+//! finish their current batch.
+
+use super::queue::EventQueue;
+use crate::distribution::{exponential, DurationDist, KeyChooser};
+use crate::kafka::assignor::{self, AssignorKind, Subscription, TopicPartition};
+use crate::kafka::log::{PartitionLog, Record, NO_KEY};
+use crate::kafka::partitioner::StickyPartitioner;
+use crate::observer::{SimEvent, SkipReason};
+use crate::rng::Stream;
+use crate::scenario::model::{ActionKind, Arrival, CommitPolicy, OffsetReset};
+use crate::time::SimTime;
+use std::collections::{BTreeMap, VecDeque};
+
+/// A topic and its partition logs.
+#[derive(Clone, Debug)]
+pub struct Topic {
+    /// Topic name.
+    pub name: String,
+    /// One log per partition.
+    pub partitions: Vec<PartitionLog>,
+    /// `retention.ms` in microseconds.
+    pub retention: u64,
+    /// Groups subscribed to this topic, with the index of this topic's first partition in the
+    /// group's flat partition table.
+    pub subscribers: Vec<(u16, u32)>,
+}
+
+/// A producer's key space from a pattern such as `order-{1..10000}`.
+#[derive(Clone, Debug)]
+pub struct KeySpace {
+    /// Text before the number.
+    pub prefix: String,
+    /// First number of the range.
+    pub first: u64,
+    /// Text after the number.
+    pub suffix: String,
+    /// How many keys (1 for a fixed key, which is then `prefix` alone).
+    pub count: u32,
+    /// Whether the pattern had a `{a..b}` range.
+    pub ranged: bool,
+    /// The partition of each key (computed once with Kafka's murmur2 partitioner).
+    pub partition_of: Vec<u32>,
+}
+
+impl KeySpace {
+    /// The text of key `index`.
+    pub fn key_text(&self, index: u32) -> String {
+        if self.ranged {
+            format!("{}{}{}", self.prefix, self.first + u64::from(index), self.suffix)
+        } else {
+            self.prefix.clone()
+        }
+    }
+}
+
+/// Where a producer's records go.
+#[derive(Clone, Debug)]
+pub enum Keys {
+    /// Keyed records: partition = murmur2(key) mod partitions.
+    Keyed { space: KeySpace, chooser: KeyChooser },
+    /// Keyless records: Kafka ≥ 3.3's sticky partitioning.
+    Keyless(StickyPartitioner),
+}
+
+/// A producer of records.
+#[derive(Clone, Debug)]
+pub struct Producer {
+    /// Producer name.
+    pub name: String,
+    /// Target topic index.
+    pub topic: u16,
+    /// Records per second.
+    pub rate: f64,
+    /// Spacing of records.
+    pub arrival: Arrival,
+    /// `(size, every)` for bursts.
+    pub burst: Option<(u32, u64)>,
+    /// Key model.
+    pub keys: Keys,
+    /// Next per-key sequence numbers.
+    key_seq: Vec<u32>,
+    /// Maximum number of records, if any.
+    pub limit: Option<u64>,
+    /// Records produced so far.
+    pub produced: u64,
+    /// Paused by the timeline.
+    pub paused: bool,
+    /// Serialized record size in bytes.
+    pub record_size: u32,
+    /// Invalidates scheduled emissions after a pause or a rate change.
+    epoch: u32,
+    rng: Stream,
+}
+
+/// The consumer settings of a group.
+#[derive(Clone, Debug)]
+pub struct GroupConfig {
+    /// The partition assignor.
+    pub assignor: AssignorKind,
+    /// Processing time per record.
+    pub processing: DurationDist,
+    /// `max.poll.records`.
+    pub max_poll_records: u32,
+    /// Commit policy.
+    pub commit: CommitPolicy,
+    /// `auto.commit.interval.ms` in microseconds.
+    pub auto_commit_interval: u64,
+    /// `session.timeout.ms` in microseconds.
+    pub session_timeout: u64,
+    /// Join + sync time of a rebalance, in microseconds.
+    pub rebalance_time: u64,
+    /// Delay between an append and the fetch of an idle consumer.
+    pub fetch_latency: u64,
+    /// `auto.offset.reset`.
+    pub offset_reset: OffsetReset,
+}
+
+/// The owner of a partition: an instance in one of its incarnations (a restarted instance is
+/// a new member, as with Kafka's dynamic membership).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// Instance index in the group.
+    pub instance: u16,
+    /// Which life of the instance.
+    pub incarnation: u32,
+}
+
+/// A group's view of one partition it consumes.
+#[derive(Clone, Debug)]
+pub struct GroupPartition {
+    /// Topic index.
+    pub topic: u16,
+    /// Partition number.
+    pub partition: u32,
+    /// The committed offset (next offset to read), `None` before the first commit.
+    pub committed: Option<u64>,
+    /// The member that owns it, if any.
+    pub owner: Option<Owner>,
+    /// The owner's fetch position.
+    pub position: u64,
+    /// The owner's next unprocessed offset.
+    pub processed: u64,
+    /// One past the highest offset this group ever processed: lower offsets are redeliveries.
+    pub high_water: u64,
+}
+
+/// Life cycle of a consumer instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceState {
+    /// Running its poll loop.
+    Running,
+    /// Crashed (no goodbye).
+    Crashed,
+    /// Stopped cleanly.
+    Stopped,
+}
+
+/// A record handed to an instance by `poll()`.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery {
+    /// Index into the group's partition table.
+    pub slot: u32,
+    /// The record's offset.
+    pub offset: u64,
+    /// The record.
+    pub record: Record,
+}
+
+/// One consumer instance (a member of the group while running).
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// Client id, e.g. `payment-service-0`.
+    pub name: String,
+    /// Life cycle state.
+    pub state: InstanceState,
+    /// Bumped on every crash / stop / restart; events of older lives are ignored.
+    pub incarnation: u32,
+    /// Partition slots owned now.
+    pub assigned: Vec<u32>,
+    /// What the sticky assignors remember as this member's previous assignment.
+    previous_assignment: Vec<u32>,
+    /// Records of the current poll not processed yet.
+    batch: VecDeque<Delivery>,
+    /// The record being processed.
+    pub in_flight: Option<Delivery>,
+    /// Idle and waiting to be woken by new records.
+    waiting: bool,
+    /// Joined the current rebalance.
+    joined: bool,
+    /// An assignment to take at the next poll.
+    pending_assignment: Option<Vec<u32>>,
+    /// When auto-commit is next due.
+    next_auto_commit: SimTime,
+    /// An auto-commit timer is scheduled.
+    commit_timer: bool,
+    /// Round-robin start over partitions for fetching.
+    poll_cursor: usize,
+    rng: Stream,
+}
+
+impl Instance {
+    /// Records polled and not yet processed, including the one in flight.
+    pub fn records_in_hand(&self) -> usize {
+        self.batch.len() + usize::from(self.in_flight.is_some())
+    }
+}
+
+/// A rebalance in progress.
+#[derive(Clone, Debug, Default)]
+struct Rebalance {
+    /// The completion event is scheduled.
+    completing: bool,
+}
+
+/// A consumer group.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// Group id.
+    pub name: String,
+    /// Subscribed topic indexes.
+    pub topics: Vec<u16>,
+    /// Flat table of the partitions of all subscribed topics.
+    pub partitions: Vec<GroupPartition>,
+    /// The instances.
+    pub instances: Vec<Instance>,
+    /// Consumer settings.
+    pub config: GroupConfig,
+    /// The group generation (bumped by every completed rebalance).
+    pub generation: u32,
+    /// Completed rebalances (not counting the initial formation of the group).
+    pub rebalances: u32,
+    /// Crashed members the coordinator has not noticed yet.
+    pub ghosts: Vec<Owner>,
+    rebalance: Option<Rebalance>,
+    /// After a cooperative first round revoked partitions, the follow-up round is due.
+    second_round_due: bool,
+}
+
+impl Group {
+    /// Whether a rebalance is in progress.
+    pub fn rebalancing(&self) -> bool {
+        self.rebalance.is_some()
+    }
+
+    /// Whether the assignor is cooperative (incremental rebalancing).
+    pub fn cooperative(&self) -> bool {
+        self.config.assignor.is_cooperative()
+    }
+
+    /// Lag of one partition (`log-end offset − committed offset`), `None` when nothing is
+    /// committed (Kafka's describe prints `-`).
+    pub fn partition_lag(&self, slot: usize, topics: &[Topic]) -> Option<u64> {
+        let gp = &self.partitions[slot];
+        let end = topics[gp.topic as usize].partitions[gp.partition as usize].end_offset();
+        gp.committed.map(|c| end.saturating_sub(c))
+    }
+
+    /// Total lag over the group's partitions, counting an uncommitted partition from its
+    /// log-start offset (everything in it is still to be confirmed).
+    pub fn total_lag(&self, topics: &[Topic]) -> u64 {
+        self.partitions
+            .iter()
+            .map(|gp| {
+                let log = &topics[gp.topic as usize].partitions[gp.partition as usize];
+                let from = gp.committed.unwrap_or(log.start_offset());
+                log.end_offset().saturating_sub(from)
+            })
+            .sum()
+    }
+}
+
+/// What the kernel schedules.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    Produce { producer: u16, epoch: u32 },
+    Poll { group: u16, instance: u16, incarnation: u32 },
+    ProcessDone { group: u16, instance: u16, incarnation: u32 },
+    AutoCommit { group: u16, instance: u16, incarnation: u32 },
+    SessionTimeout { group: u16, instance: u16, incarnation: u32 },
+    RebalanceComplete { group: u16 },
+    Action { index: u32 },
+    Narration { step: u32 },
+    Sample,
+}
+
+/// A timeline action resolved to indexes.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// When.
+    pub at: SimTime,
+    /// What.
+    pub kind: ActionKind,
+    /// Group index for instance actions.
+    pub group: Option<u16>,
+    /// Instance index.
+    pub instance: Option<u16>,
+    /// Producer index.
+    pub producer: Option<u16>,
+    /// New rate for `set_rate`.
+    pub rate: Option<f64>,
+}
+
+/// The whole simulated state plus its agenda.
+#[derive(Clone)]
+pub struct World {
+    /// Current simulated time.
+    pub now: SimTime,
+    /// The world seed.
+    pub seed: u64,
+    /// Topics.
+    pub topics: Vec<Topic>,
+    /// Producers.
+    pub producers: Vec<Producer>,
+    /// Consumer groups.
+    pub groups: Vec<Group>,
+    /// The timeline.
+    pub actions: Vec<Action>,
+    /// Narration step times.
+    pub narration: Vec<SimTime>,
+    /// The sampling interval.
+    pub sample_interval: u64,
+    /// Next event id to hand out.
+    next_event_id: u64,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) emitted: Vec<SimEvent>,
+}
+
+/// Builders used by [`crate::engine::build`].
+impl World {
+    pub(crate) fn empty(seed: u64, sample_interval: u64) -> Self {
+        World {
+            now: 0,
+            seed,
+            topics: Vec::new(),
+            producers: Vec::new(),
+            groups: Vec::new(),
+            actions: Vec::new(),
+            narration: Vec::new(),
+            sample_interval,
+            next_event_id: 1,
+            queue: EventQueue::default(),
+            emitted: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add_topic(&mut self, name: &str, partitions: u32, retention: u64) {
+        self.topics.push(Topic {
+            name: name.to_string(),
+            partitions: vec![PartitionLog::default(); partitions as usize],
+            retention,
+            subscribers: Vec::new(),
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_producer(
+        &mut self,
+        name: &str,
+        topic: u16,
+        rate: f64,
+        arrival: Arrival,
+        burst: Option<(u32, u64)>,
+        keys: Keys,
+        limit: Option<u64>,
+        record_size: u32,
+        start: SimTime,
+    ) {
+        let key_count = match &keys {
+            Keys::Keyed { space, .. } => space.count as usize,
+            Keys::Keyless(_) => 0,
+        };
+        let index = self.producers.len() as u16;
+        self.producers.push(Producer {
+            name: name.to_string(),
+            topic,
+            rate,
+            arrival,
+            burst,
+            keys,
+            key_seq: vec![0; key_count],
+            limit,
+            produced: 0,
+            paused: false,
+            record_size,
+            epoch: 0,
+            rng: Stream::new(self.seed, &format!("producer:{name}")),
+        });
+        self.schedule_first_emission(index, start);
+    }
+
+    pub(crate) fn add_group(&mut self, name: &str, topics: Vec<u16>, instances: u32, config: GroupConfig) {
+        let index = self.groups.len() as u16;
+        let mut partitions = Vec::new();
+        for &topic in &topics {
+            let base = partitions.len() as u32;
+            self.topics[topic as usize].subscribers.push((index, base));
+            for partition in 0..self.topics[topic as usize].partitions.len() as u32 {
+                partitions.push(GroupPartition {
+                    topic,
+                    partition,
+                    committed: None,
+                    owner: None,
+                    position: 0,
+                    processed: 0,
+                    high_water: 0,
+                });
+            }
+        }
+        self.groups.push(Group {
+            name: name.to_string(),
+            topics,
+            partitions,
+            instances: Vec::new(),
+            config,
+            generation: 0,
+            rebalances: 0,
+            ghosts: Vec::new(),
+            rebalance: None,
+            second_round_due: false,
+        });
+        for _ in 0..instances {
+            self.new_instance(index);
+        }
+        // The group starts formed (as if it had been running): generation 1 at time 0, with
+        // no rebalance delay.
+        let group = &mut self.groups[index as usize];
+        for instance in &mut group.instances {
+            instance.joined = true;
+        }
+        group.rebalance = Some(Rebalance { completing: true });
+        self.complete_rebalance(index);
+        self.groups[index as usize].rebalances = 0;
+    }
+
+    fn new_instance(&mut self, group: u16) -> u16 {
+        let g = &mut self.groups[group as usize];
+        let index = g.instances.len() as u16;
+        let name = format!("{}-{}", g.name, index);
+        let rng = Stream::new(self.seed, &format!("consumer:{name}"));
+        g.instances.push(Instance {
+            name,
+            state: InstanceState::Running,
+            incarnation: 0,
+            assigned: Vec::new(),
+            previous_assignment: Vec::new(),
+            batch: VecDeque::new(),
+            in_flight: None,
+            waiting: true,
+            joined: false,
+            pending_assignment: None,
+            next_auto_commit: self.now + g.config.auto_commit_interval,
+            commit_timer: false,
+            poll_cursor: 0,
+            rng,
+        });
+        index
+    }
+
+    pub(crate) fn schedule_bookkeeping(&mut self, end: SimTime) {
+        for (index, action) in self.actions.iter().enumerate() {
+            if action.at <= end {
+                self.queue.schedule(action.at, Event::Action { index: index as u32 });
+            }
+        }
+        for (step, &at) in self.narration.iter().enumerate() {
+            if at <= end {
+                self.queue.schedule(at, Event::Narration { step: step as u32 });
+            }
+        }
+        if self.sample_interval > 0 {
+            self.queue.schedule(0, Event::Sample);
+        }
+    }
+}
+
+/// Event handling.
+impl World {
+    #[inline]
+    fn emit(&mut self, event: SimEvent) {
+        self.emitted.push(event);
+    }
+
+    /// Runs one scheduled event. Returns its time, or `None` when nothing is left.
+    pub(crate) fn step(&mut self) -> Option<SimTime> {
+        let (time, event) = self.queue.pop()?;
+        self.now = time;
+        match event {
+            Event::Produce { producer, epoch } => self.on_produce(producer, epoch),
+            Event::Poll { group, instance, incarnation } => {
+                if self.is_current(group, instance, incarnation) {
+                    self.poll(group, instance);
+                }
+            }
+            Event::ProcessDone { group, instance, incarnation } => {
+                if self.is_current(group, instance, incarnation) {
+                    self.on_process_done(group, instance);
+                }
+            }
+            Event::AutoCommit { group, instance, incarnation } => {
+                if self.is_current(group, instance, incarnation) {
+                    self.on_auto_commit_timer(group, instance);
+                }
+            }
+            Event::SessionTimeout { group, instance, incarnation } => {
+                self.on_session_timeout(group, Owner { instance, incarnation });
+            }
+            Event::RebalanceComplete { group } => self.complete_rebalance(group),
+            Event::Action { index } => self.on_action(index as usize),
+            Event::Narration { step } => self.emit(SimEvent::Narration { step }),
+            Event::Sample => {
+                self.on_sample();
+                self.queue.schedule(time + self.sample_interval, Event::Sample);
+            }
+        }
+        Some(time)
+    }
+
+    /// The time of the next scheduled event.
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// How many kernel events were scheduled so far.
+    pub fn kernel_events(&self) -> u64 {
+        self.queue.scheduled()
+    }
+
+    fn is_current(&self, group: u16, instance: u16, incarnation: u32) -> bool {
+        let i = &self.groups[group as usize].instances[instance as usize];
+        i.state == InstanceState::Running && i.incarnation == incarnation
+    }
+
+    // ----- producers -------------------------------------------------------------------
+
+    fn gap(&mut self, producer: u16) -> Option<u64> {
+        let p = &mut self.producers[producer as usize];
+        let mean = 1e6 / p.rate;
+        if !(p.rate > 0.0) || !mean.is_finite() {
+            return None;
+        }
+        let gap = match p.arrival {
+            Arrival::Poisson => exponential(&mut p.rng, mean),
+            Arrival::Constant => mean.round() as u64,
+            Arrival::Burst => p.burst.map_or(mean.round() as u64, |(_, every)| every),
+        };
+        Some(gap.max(1))
+    }
+
+    fn schedule_first_emission(&mut self, producer: u16, start: SimTime) {
+        let epoch = self.producers[producer as usize].epoch;
+        let first = match self.producers[producer as usize].arrival {
+            Arrival::Burst => Some(0),
+            _ => self.gap(producer),
+        };
+        if let Some(gap) = first {
+            self.queue.schedule(start + gap, Event::Produce { producer, epoch });
+        }
+    }
+
+    fn on_produce(&mut self, producer: u16, epoch: u32) {
+        let p = &self.producers[producer as usize];
+        if p.epoch != epoch || p.paused {
+            return;
+        }
+        let count = match p.arrival {
+            Arrival::Burst => p.burst.map_or(1, |(size, _)| size),
+            _ => 1,
+        };
+        for _ in 0..count {
+            let p = &self.producers[producer as usize];
+            if p.limit.is_some_and(|limit| p.produced >= limit) {
+                return;
+            }
+            self.produce_one(producer);
+        }
+        if let Some(gap) = self.gap(producer) {
+            self.queue.schedule(self.now + gap, Event::Produce { producer, epoch });
+        }
+    }
+
+    fn produce_one(&mut self, producer: u16) {
+        let event_id = self.next_event_id;
+        self.next_event_id += 1;
+        let now = self.now;
+        let p = &mut self.producers[producer as usize];
+        let (key, partition) = match &mut p.keys {
+            Keys::Keyed { space, chooser } => {
+                let key = chooser.sample(&mut p.rng);
+                (key, space.partition_of[key as usize])
+            }
+            Keys::Keyless(sticky) => {
+                let rng = &mut p.rng;
+                (NO_KEY, sticky.partition(p.record_size, || rng.next_u32()))
+            }
+        };
+        let key_seq = if key == NO_KEY {
+            0
+        } else {
+            let seq = &mut p.key_seq[key as usize];
+            *seq += 1;
+            *seq
+        };
+        p.produced += 1;
+        let topic = p.topic;
+        let record = Record {
+            produced_at: now,
+            event_id,
+            key,
+            key_seq,
+            producer,
+        };
+        let offset = self.topics[topic as usize].partitions[partition as usize].append(record);
+        self.emit(SimEvent::Produced {
+            producer,
+            topic,
+            partition,
+            offset,
+            record,
+        });
+        self.wake_readers(topic, partition);
+    }
+
+    /// Wakes the idle owner of `topic`/`partition` in every subscribed group (a long-poll fetch
+    /// returning as soon as data arrives, `fetch.min.bytes = 1`).
+    fn wake_readers(&mut self, topic: u16, partition: u32) {
+        for s in 0..self.topics[topic as usize].subscribers.len() {
+            let (group, base) = self.topics[topic as usize].subscribers[s];
+            let g = &mut self.groups[group as usize];
+            let Some(owner) = g.partitions[(base + partition) as usize].owner else {
+                continue;
+            };
+            let instance = &mut g.instances[owner.instance as usize];
+            if instance.waiting
+                && instance.state == InstanceState::Running
+                && instance.incarnation == owner.incarnation
+            {
+                instance.waiting = false;
+                let at = self.now + g.config.fetch_latency;
+                self.queue.schedule(
+                    at,
+                    Event::Poll {
+                        group,
+                        instance: owner.instance,
+                        incarnation: owner.incarnation,
+                    },
+                );
+            }
+        }
+    }
+
+    // ----- consumers -------------------------------------------------------------------
+
+    /// One `poll()` of an instance whose previous batch is fully processed.
+    fn poll(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let i = &mut g.instances[instance as usize];
+        if i.in_flight.is_some() || !i.batch.is_empty() {
+            return; // a stale wake-up: the instance is busy and will poll after its batch
+        }
+        i.waiting = false;
+        if g.rebalance.is_some() && !i.joined {
+            self.join(group, instance);
+        }
+        let g = &mut self.groups[group as usize];
+        if g.instances[instance as usize].pending_assignment.is_some() {
+            self.apply_assignment(group, instance);
+        }
+        let g = &mut self.groups[group as usize];
+        if g.rebalance.is_some() && !g.cooperative() {
+            // Eager protocol: a joined member holds no partitions until the new assignment.
+            g.instances[instance as usize].waiting = true;
+            return;
+        }
+        self.maybe_auto_commit(group, instance);
+        self.fetch(group, instance);
+        let i = &self.groups[group as usize].instances[instance as usize];
+        if i.batch.is_empty() {
+            self.go_idle(group, instance);
+        } else {
+            self.process_next(group, instance);
+        }
+    }
+
+    fn go_idle(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let auto = g.config.commit == CommitPolicy::Auto;
+        let i = &mut g.instances[instance as usize];
+        i.waiting = true;
+        // A real consumer keeps calling poll() while idle, so auto-commit still happens on
+        // time; model that with a timer instead of busy polling.
+        let uncommitted = i.assigned.iter().any(|&slot| {
+            let gp = &g.partitions[slot as usize];
+            gp.committed.map_or(gp.processed > 0, |c| gp.processed > c)
+        });
+        if auto && uncommitted && !i.commit_timer {
+            i.commit_timer = true;
+            let at = i.next_auto_commit.max(self.now);
+            let incarnation = i.incarnation;
+            self.queue.schedule(at, Event::AutoCommit { group, instance, incarnation });
+        }
+    }
+
+    fn on_auto_commit_timer(&mut self, group: u16, instance: u16) {
+        let i = &mut self.groups[group as usize].instances[instance as usize];
+        i.commit_timer = false;
+        if i.in_flight.is_none() && i.batch.is_empty() {
+            self.maybe_auto_commit(group, instance);
+        }
+    }
+
+    /// Kafka's auto-commit: inside `poll()`, once `auto.commit.interval.ms` has passed, commit
+    /// the positions of everything returned by earlier polls (all processed by now).
+    fn maybe_auto_commit(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let i = &mut g.instances[instance as usize];
+        if g.config.commit != CommitPolicy::Auto || self.now < i.next_auto_commit {
+            return;
+        }
+        i.next_auto_commit = self.now + g.config.auto_commit_interval;
+        self.commit_owned(group, instance);
+    }
+
+    /// Commits the processed position of every partition the instance owns.
+    fn commit_owned(&mut self, group: u16, instance: u16) {
+        let count = self.groups[group as usize].instances[instance as usize].assigned.len();
+        for k in 0..count {
+            let g = &self.groups[group as usize];
+            let slot = g.instances[instance as usize].assigned[k];
+            let offset = g.partitions[slot as usize].processed;
+            self.commit(group, slot, offset);
+        }
+    }
+
+    fn commit(&mut self, group: u16, slot: u32, offset: u64) {
+        let gp = &mut self.groups[group as usize].partitions[slot as usize];
+        if gp.committed.is_some_and(|c| c >= offset) {
+            return;
+        }
+        if gp.committed.is_none() && offset == 0 {
+            return;
+        }
+        gp.committed = Some(offset);
+        let (topic, partition) = (gp.topic, gp.partition);
+        self.emit(SimEvent::Committed { group, topic, partition, offset });
+    }
+
+    /// Fills the instance's batch with up to `max.poll.records` records, taking partitions in
+    /// turn from a rotating start (the Java fetcher also rotates the partitions it drains).
+    fn fetch(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let reset = g.config.offset_reset;
+        let mut budget = g.config.max_poll_records as usize;
+        let i = &mut g.instances[instance as usize];
+        let owned = i.assigned.len();
+        if owned == 0 {
+            return;
+        }
+        let start = i.poll_cursor % owned;
+        i.poll_cursor = (start + 1) % owned;
+        for k in 0..owned {
+            if budget == 0 {
+                break;
+            }
+            let slot = i.assigned[(start + k) % owned];
+            let gp = &mut g.partitions[slot as usize];
+            let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
+            // Offsets deleted by retention: Kafka answers OFFSET_OUT_OF_RANGE and the consumer
+            // applies auto.offset.reset.
+            if gp.position < log.start_offset() {
+                let to = match reset {
+                    OffsetReset::Earliest => log.start_offset(),
+                    OffsetReset::Latest => log.end_offset(),
+                };
+                let from = gp.position.max(gp.high_water);
+                if to > from {
+                    self.emitted.push(SimEvent::Skipped {
+                        group,
+                        topic: gp.topic,
+                        partition: gp.partition,
+                        from,
+                        to,
+                        reason: SkipReason::Expired,
+                    });
+                    gp.high_water = to;
+                }
+                gp.position = to;
+                gp.processed = to;
+            }
+            let from = gp.position;
+            let available = log.end_offset().saturating_sub(from) as usize;
+            let take = available.min(budget);
+            for n in 0..take as u64 {
+                let offset = from + n;
+                if let Some(&record) = log.get(offset) {
+                    i.batch.push_back(Delivery { slot, offset, record });
+                }
+            }
+            if take > 0 {
+                gp.position += take as u64;
+                budget -= take;
+                self.emitted.push(SimEvent::Fetched {
+                    group,
+                    instance,
+                    topic: gp.topic,
+                    partition: gp.partition,
+                    from,
+                    count: take as u32,
+                });
+            }
+        }
+    }
+
+    fn process_next(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let commit = g.config.commit;
+        let processing = g.config.processing;
+        let i = &mut g.instances[instance as usize];
+        match i.batch.pop_front() {
+            Some(delivery) => {
+                let took = processing.sample(&mut i.rng);
+                i.in_flight = Some(delivery);
+                let incarnation = i.incarnation;
+                self.queue.schedule(
+                    self.now + took,
+                    Event::ProcessDone { group, instance, incarnation },
+                );
+            }
+            None => {
+                if commit == CommitPolicy::Batch {
+                    self.commit_owned(group, instance);
+                }
+                self.poll(group, instance);
+            }
+        }
+    }
+
+    fn on_process_done(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let Some(delivery) = g.instances[instance as usize].in_flight.take() else {
+            return;
+        };
+        let gp = &mut g.partitions[delivery.slot as usize];
+        let duplicate = delivery.offset < gp.high_water;
+        gp.high_water = gp.high_water.max(delivery.offset + 1);
+        gp.processed = delivery.offset + 1;
+        let (topic, partition) = (gp.topic, gp.partition);
+        let commit = g.config.commit;
+        self.emit(SimEvent::Processed {
+            group,
+            instance,
+            topic,
+            partition,
+            offset: delivery.offset,
+            record: delivery.record,
+            duplicate,
+        });
+        if commit == CommitPolicy::Record {
+            self.commit(group, delivery.slot, delivery.offset + 1);
+        }
+        self.process_next(group, instance);
+    }
+
+    // ----- membership and rebalancing ------------------------------------------------
+
+    /// Starts a rebalance (a member joined, left, or was timed out). Members notice it at
+    /// their next poll; idle members join at once.
+    fn start_rebalance(&mut self, group: u16) {
+        let g = &mut self.groups[group as usize];
+        if g.rebalance.is_some() {
+            // Already rebalancing: the change is folded into the rebalance under way (the
+            // assignment is computed from the members present when it completes).
+            self.check_join_complete(group);
+            return;
+        }
+        g.rebalance = Some(Rebalance::default());
+        let generation = g.generation + 1;
+        for i in &mut g.instances {
+            i.joined = false;
+        }
+        self.emit(SimEvent::RebalanceStarted { group, generation });
+        let count = self.groups[group as usize].instances.len();
+        for instance in 0..count as u16 {
+            let i = &self.groups[group as usize].instances[instance as usize];
+            if i.state == InstanceState::Running && i.in_flight.is_none() && i.batch.is_empty() {
+                self.join(group, instance);
+            }
+        }
+        self.check_join_complete(group);
+    }
+
+    /// A member (re)joins at a poll boundary. Under the eager protocol it first commits and
+    /// revokes everything it owns (Kafka's `onJoinPrepare`); cooperative members keep their
+    /// partitions and go on consuming.
+    fn join(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        g.instances[instance as usize].joined = true;
+        if !g.cooperative() {
+            if g.config.commit == CommitPolicy::Auto {
+                self.commit_owned(group, instance);
+            }
+            let owned = std::mem::take(&mut self.groups[group as usize].instances[instance as usize].assigned);
+            for slot in owned {
+                self.release(group, instance, slot);
+            }
+        }
+        self.check_join_complete(group);
+    }
+
+    fn release(&mut self, group: u16, instance: u16, slot: u32) {
+        let gp = &mut self.groups[group as usize].partitions[slot as usize];
+        gp.owner = None;
+        let (topic, partition) = (gp.topic, gp.partition);
+        self.emit(SimEvent::Revoked { group, instance, topic, partition });
+    }
+
+    /// Once every running member has joined and no crashed member is still registered, the
+    /// leader computes the assignment (`rebalance_time` later).
+    fn check_join_complete(&mut self, group: u16) {
+        let g = &mut self.groups[group as usize];
+        let Some(rebalance) = &mut g.rebalance else {
+            return;
+        };
+        if rebalance.completing || !g.ghosts.is_empty() {
+            return;
+        }
+        let all_joined = g
+            .instances
+            .iter()
+            .all(|i| i.state != InstanceState::Running || i.joined);
+        if all_joined {
+            rebalance.completing = true;
+            let at = self.now + g.config.rebalance_time;
+            self.queue.schedule(at, Event::RebalanceComplete { group });
+        }
+    }
+
+    /// The leader's assignment (via the group's assignor) is handed to every member; members
+    /// take it at their next poll.
+    fn complete_rebalance(&mut self, group: u16) {
+        let g = &mut self.groups[group as usize];
+        if !g.ghosts.is_empty() {
+            // A member crashed during the sync: wait for the coordinator to notice it.
+            if let Some(rebalance) = &mut g.rebalance {
+                rebalance.completing = false;
+            }
+            return;
+        }
+        let members: Vec<u16> = (0..g.instances.len() as u16)
+            .filter(|&i| g.instances[i as usize].state == InstanceState::Running)
+            .collect();
+        let topic_names: Vec<String> = g
+            .topics
+            .iter()
+            .map(|&t| self.topics[t as usize].name.clone())
+            .collect();
+        let partitions_per_topic: BTreeMap<String, u32> = g
+            .topics
+            .iter()
+            .map(|&t| {
+                let topic = &self.topics[t as usize];
+                (topic.name.clone(), topic.partitions.len() as u32)
+            })
+            .collect();
+        let slot_of = |tp: &TopicPartition| -> Option<u32> {
+            g.partitions
+                .iter()
+                .position(|gp| self.topics[gp.topic as usize].name == tp.topic && gp.partition == tp.partition)
+                .map(|p| p as u32)
+        };
+        let to_tp = |slot: u32| {
+            let gp = &g.partitions[slot as usize];
+            TopicPartition::new(self.topics[gp.topic as usize].name.clone(), gp.partition)
+        };
+        let subscriptions: BTreeMap<String, Subscription> = members
+            .iter()
+            .map(|&m| {
+                let i = &g.instances[m as usize];
+                let owned_slots = if g.config.assignor.is_cooperative() {
+                    &i.assigned
+                } else {
+                    &i.previous_assignment
+                };
+                let owned = match g.config.assignor {
+                    AssignorKind::Sticky | AssignorKind::CooperativeSticky => {
+                        owned_slots.iter().map(|&s| to_tp(s)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                (
+                    member_key(m),
+                    Subscription {
+                        topics: topic_names.clone(),
+                        owned,
+                        generation: Some(g.generation as i32),
+                    },
+                )
+            })
+            .collect();
+        let assignment = assignor::assign(g.config.assignor, &partitions_per_topic, &subscriptions)
+            .unwrap_or_default();
+        let mut plans: Vec<(u16, Vec<u32>)> = Vec::new();
+        let mut revokes = false;
+        for &m in &members {
+            let mut slots: Vec<u32> = assignment
+                .get(&member_key(m))
+                .map(|tps| tps.iter().filter_map(|tp| slot_of(tp)).collect())
+                .unwrap_or_default();
+            slots.sort_unstable();
+            let current = &g.instances[m as usize].assigned;
+            if current.iter().any(|s| !slots.contains(s)) {
+                revokes = true;
+            }
+            plans.push((m, slots));
+        }
+        g.generation += 1;
+        g.rebalances += 1;
+        g.rebalance = None;
+        g.second_round_due = revokes && g.cooperative();
+        let generation = g.generation;
+        for (m, slots) in plans {
+            g.instances[m as usize].pending_assignment = Some(slots);
+        }
+        self.emit(SimEvent::RebalanceCompleted { group, generation });
+        // Idle members take their assignment now; busy ones at their next poll.
+        for m in members {
+            let i = &self.groups[group as usize].instances[m as usize];
+            if i.in_flight.is_none() && i.batch.is_empty() {
+                let incarnation = i.incarnation;
+                self.groups[group as usize].instances[m as usize].waiting = false;
+                self.queue.schedule(self.now, Event::Poll { group, instance: m, incarnation });
+            }
+        }
+    }
+
+    /// A member takes its new assignment: revoked partitions are committed and released;
+    /// new ones start from the committed offset (or `auto.offset.reset`).
+    fn apply_assignment(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let Some(target) = g.instances[instance as usize].pending_assignment.take() else {
+            return;
+        };
+        let current = g.instances[instance as usize].assigned.clone();
+        let auto = g.config.commit == CommitPolicy::Auto;
+        for &slot in current.iter().filter(|s| !target.contains(s)) {
+            if auto {
+                let offset = self.groups[group as usize].partitions[slot as usize].processed;
+                self.commit(group, slot, offset);
+            }
+            self.release(group, instance, slot);
+        }
+        let g = &mut self.groups[group as usize];
+        let incarnation = g.instances[instance as usize].incarnation;
+        let mut kept = Vec::with_capacity(target.len());
+        for &slot in &target {
+            if current.contains(&slot) {
+                kept.push(slot);
+                continue;
+            }
+            let gp = &g.partitions[slot as usize];
+            if gp.owner.is_some() {
+                continue; // still held by its previous owner (cannot happen with a correct assignor)
+            }
+            kept.push(slot);
+            let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
+            let (start, end) = (log.start_offset(), log.end_offset());
+            let position = match gp.committed {
+                Some(c) if c >= start => c,
+                Some(_) | None => match g.config.offset_reset {
+                    OffsetReset::Earliest => start,
+                    OffsetReset::Latest => end,
+                },
+            };
+            let gp = &mut g.partitions[slot as usize];
+            let skipped_from = gp.high_water.max(gp.committed.unwrap_or(0));
+            if position > skipped_from {
+                let reason = if gp.committed.is_some_and(|c| c < start) {
+                    SkipReason::Expired
+                } else {
+                    SkipReason::ResetToLatest
+                };
+                self.emitted.push(SimEvent::Skipped {
+                    group,
+                    topic: gp.topic,
+                    partition: gp.partition,
+                    from: skipped_from,
+                    to: position,
+                    reason,
+                });
+                gp.high_water = position;
+            }
+            gp.owner = Some(Owner { instance, incarnation });
+            gp.position = position;
+            gp.processed = position;
+            let (topic, partition) = (gp.topic, gp.partition);
+            self.emitted.push(SimEvent::Assigned { group, instance, topic, partition, position });
+        }
+        let i = &mut g.instances[instance as usize];
+        i.assigned = kept.clone();
+        i.previous_assignment = kept;
+        if g.second_round_due && g.instances.iter().all(|i| i.pending_assignment.is_none()) {
+            // Kafka's cooperative protocol: members that revoked partitions rejoin at once,
+            // and a second round hands the freed partitions to their new owners.
+            g.second_round_due = false;
+            self.start_rebalance(group);
+        }
+    }
+
+    fn on_session_timeout(&mut self, group: u16, ghost: Owner) {
+        let g = &mut self.groups[group as usize];
+        let Some(index) = g.ghosts.iter().position(|&o| o == ghost) else {
+            return;
+        };
+        g.ghosts.remove(index);
+        let slots: Vec<u32> = (0..g.partitions.len() as u32)
+            .filter(|&s| g.partitions[s as usize].owner == Some(ghost))
+            .collect();
+        for slot in slots {
+            self.release(group, ghost.instance, slot);
+        }
+        let g = &mut self.groups[group as usize];
+        let i = &mut g.instances[ghost.instance as usize];
+        if i.incarnation == ghost.incarnation {
+            i.assigned.clear();
+        }
+        self.emit(SimEvent::CrashDetected { group, instance: ghost.instance });
+        self.start_rebalance(group);
+    }
+
+    // ----- the timeline ----------------------------------------------------------------
+
+    fn on_action(&mut self, index: usize) {
+        let action = self.actions[index].clone();
+        match action.kind {
+            ActionKind::Crash => self.crash(action.group.unwrap_or(0), action.instance.unwrap_or(0)),
+            ActionKind::Restart => self.restart(action.group.unwrap_or(0), action.instance.unwrap_or(0)),
+            ActionKind::Stop => self.stop(action.group.unwrap_or(0), action.instance.unwrap_or(0)),
+            ActionKind::AddInstance => {
+                let group = action.group.unwrap_or(0);
+                let instance = self.new_instance(group);
+                self.emit(SimEvent::InstanceStarted { group, instance });
+                self.start_rebalance(group);
+                self.join_if_idle(group, instance);
+            }
+            ActionKind::PauseProducer | ActionKind::ResumeProducer => {
+                let producer = action.producer.unwrap_or(0);
+                let paused = action.kind == ActionKind::PauseProducer;
+                let p = &mut self.producers[producer as usize];
+                if p.paused == paused {
+                    return;
+                }
+                p.paused = paused;
+                p.epoch += 1;
+                self.emit(SimEvent::ProducerPaused { producer, paused });
+                if !paused {
+                    self.schedule_first_emission(producer, self.now);
+                }
+            }
+            ActionKind::SetRate => {
+                let producer = action.producer.unwrap_or(0);
+                let p = &mut self.producers[producer as usize];
+                p.rate = action.rate.unwrap_or(p.rate);
+                p.epoch += 1;
+                let per_second_bits = p.rate.to_bits();
+                let paused = p.paused;
+                self.emit(SimEvent::RateChanged { producer, per_second_bits });
+                if !paused {
+                    self.schedule_first_emission(producer, self.now);
+                }
+            }
+        }
+    }
+
+    fn join_if_idle(&mut self, group: u16, instance: u16) {
+        let g = &self.groups[group as usize];
+        let i = &g.instances[instance as usize];
+        if g.rebalance.is_some() && !i.joined && i.in_flight.is_none() && i.batch.is_empty() {
+            self.join(group, instance);
+        }
+    }
+
+    /// Kills an instance: what it was processing is lost, its partitions stay assigned to the
+    /// dead member until `session.timeout.ms` passes without a heartbeat.
+    pub(crate) fn crash(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let session_timeout = g.config.session_timeout;
+        let i = &mut g.instances[instance as usize];
+        if i.state != InstanceState::Running {
+            return;
+        }
+        i.state = InstanceState::Crashed;
+        i.in_flight = None;
+        i.batch.clear();
+        i.waiting = false;
+        i.joined = false;
+        i.pending_assignment = None;
+        let ghost = Owner { instance, incarnation: i.incarnation };
+        g.ghosts.push(ghost);
+        self.queue.schedule(
+            self.now + session_timeout,
+            Event::SessionTimeout { group, instance, incarnation: ghost.incarnation },
+        );
+        self.emit(SimEvent::InstanceCrashed { group, instance });
+        if self.groups[group as usize].second_round_due {
+            self.groups[group as usize].second_round_due = false;
+            self.start_rebalance(group);
+        }
+        self.check_join_complete(group);
+    }
+
+    /// Starts a crashed or stopped instance as a new member (dynamic membership: a new member
+    /// id), which triggers a rebalance.
+    pub(crate) fn restart(&mut self, group: u16, instance: u16) {
+        let now = self.now;
+        let g = &mut self.groups[group as usize];
+        let interval = g.config.auto_commit_interval;
+        let i = &mut g.instances[instance as usize];
+        if i.state == InstanceState::Running {
+            return;
+        }
+        i.state = InstanceState::Running;
+        i.incarnation += 1;
+        i.assigned.clear();
+        i.previous_assignment.clear();
+        i.waiting = true;
+        i.joined = false;
+        i.commit_timer = false;
+        i.next_auto_commit = now + interval;
+        self.emit(SimEvent::InstanceStarted { group, instance });
+        self.start_rebalance(group);
+        self.join_if_idle(group, instance);
+    }
+
+    /// Stops an instance cleanly: `close()` commits (with auto-commit) and leaves the group,
+    /// so the rebalance starts at once instead of after the session timeout.
+    pub(crate) fn stop(&mut self, group: u16, instance: u16) {
+        let g = &mut self.groups[group as usize];
+        let i = &mut g.instances[instance as usize];
+        if i.state != InstanceState::Running {
+            return;
+        }
+        i.in_flight = None;
+        i.batch.clear();
+        if g.config.commit == CommitPolicy::Auto {
+            self.commit_owned(group, instance);
+        }
+        let owned = std::mem::take(&mut self.groups[group as usize].instances[instance as usize].assigned);
+        for slot in owned {
+            self.release(group, instance, slot);
+        }
+        let i = &mut self.groups[group as usize].instances[instance as usize];
+        i.state = InstanceState::Stopped;
+        i.incarnation += 1;
+        i.pending_assignment = None;
+        i.joined = false;
+        self.emit(SimEvent::InstanceStopped { group, instance });
+        if self.groups[group as usize].second_round_due {
+            self.groups[group as usize].second_round_due = false;
+        }
+        self.start_rebalance(group);
+    }
+
+    // ----- housekeeping ----------------------------------------------------------------
+
+    /// Periodic: applies retention, frees records no group can read again, and lets
+    /// observers sample lag.
+    fn on_sample(&mut self) {
+        let now = self.now;
+        for t in 0..self.topics.len() {
+            let retention = self.topics[t].retention;
+            // The smallest offset any subscribed group may still read, per partition.
+            let partitions = self.topics[t].partitions.len();
+            for p in 0..partitions {
+                let mut keep_from = u64::MAX;
+                for &(group, base) in &self.topics[t].subscribers {
+                    let gp = &self.groups[group as usize].partitions[(base + p as u32) as usize];
+                    keep_from = keep_from.min(gp.committed.unwrap_or(0));
+                }
+                let log = &mut self.topics[t].partitions[p];
+                log.apply_retention(now, retention);
+                if keep_from == u64::MAX {
+                    keep_from = log.end_offset();
+                }
+                log.release_below(keep_from);
+            }
+        }
+        self.emit(SimEvent::Sample);
+    }
+}
+
+/// The member id the assignor sees for instance `index` (zero-padded so that sorting by member
+/// id, as the range assignor does, follows instance order).
+pub fn member_key(index: u16) -> String {
+    format!("member-{index:05}")
+}

@@ -1,0 +1,23 @@
+//! evflow: a deterministic simulator of event-driven architectures.
+//!
+//! Scenario file → validated model ([`scenario`]) → deterministic discrete-event engine
+//! ([`engine`], with the Kafka model in [`kafka`]) → metrics, trace and assertions
+//! ([`metrics`], [`trace`], [`invariants`], [`report`]). The core has no I/O and no wall clock:
+//! the same scenario and seed give the same trace everywhere.
+
+pub mod backoff;
+pub mod distribution;
+pub mod engine;
+pub mod invariants;
+pub mod kafka;
+pub mod metrics;
+pub mod observer;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+pub mod trace;
+
+pub use engine::Simulation;
+pub use report::{run, Report, RunOptions};
+pub use scenario::{load_str, Scenario, ScenarioError};

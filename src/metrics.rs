@@ -1,0 +1,244 @@
+//! Counters, latency histograms and sampled time series, built by watching events.
+//!
+//! Latencies go into `hdrhistogram`s (1 µs to 1 day, 3 significant digits) so percentiles are
+//! accurate without keeping every sample. Time series are sampled at a fixed simulated
+//! interval into a bounded buffer that halves its resolution when full, so memory stays flat
+//! however long the run is.
+
+use crate::engine::world::World;
+use crate::observer::{Observer, SimEvent, SkipReason};
+use crate::time::SimTime;
+use hdrhistogram::Histogram;
+
+/// The most samples a series keeps before thinning.
+pub const SERIES_CAPACITY: usize = 2_048;
+
+/// A latency histogram in microseconds.
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 86_400 * 1_000_000, 3).expect("static histogram bounds are valid")
+}
+
+/// Named columns sampled at common times; thinned by half when full.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    /// Column names.
+    pub names: Vec<String>,
+    /// Sample times.
+    pub times: Vec<SimTime>,
+    /// One vector per column, aligned with `times`.
+    pub columns: Vec<Vec<u64>>,
+    /// Only every `stride`-th offered sample is kept.
+    stride: u64,
+    offered: u64,
+}
+
+impl Series {
+    /// An empty series with these columns.
+    pub fn new(names: Vec<String>) -> Self {
+        let columns = vec![Vec::new(); names.len()];
+        Series {
+            names,
+            times: Vec::new(),
+            columns,
+            stride: 1,
+            offered: 0,
+        }
+    }
+
+    /// Offers one sample row; keeps it if it falls on the current stride.
+    pub fn offer(&mut self, time: SimTime, row: impl Fn(usize) -> u64) {
+        let index = self.offered;
+        self.offered += 1;
+        if index % self.stride != 0 {
+            return;
+        }
+        if self.times.len() == SERIES_CAPACITY {
+            self.thin();
+            if index % self.stride != 0 {
+                return;
+            }
+        }
+        self.times.push(time);
+        for (c, column) in self.columns.iter_mut().enumerate() {
+            column.push(row(c));
+        }
+    }
+
+    fn thin(&mut self) {
+        let keep = |v: &mut Vec<u64>| {
+            let mut i = 0;
+            v.retain(|_| {
+                i += 1;
+                (i - 1) % 2 == 0
+            });
+        };
+        keep(&mut self.times);
+        for column in &mut self.columns {
+            keep(column);
+        }
+        self.stride *= 2;
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&[u64]> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.columns[i].as_slice())
+    }
+}
+
+/// Per-group measurements.
+#[derive(Clone, Debug)]
+pub struct GroupMetrics {
+    /// Records processed (including redeliveries).
+    pub processed: u64,
+    /// Redelivered records processed again.
+    pub duplicates: u64,
+    /// Records handed out by polls.
+    pub delivered: u64,
+    /// Offsets skipped because retention deleted them first.
+    pub skipped_expired: u64,
+    /// Offsets skipped by `auto.offset.reset = latest`.
+    pub skipped_reset: u64,
+    /// Produce-to-processed latency of first deliveries.
+    pub latency: Histogram<u64>,
+    /// Largest sampled total lag.
+    pub max_lag: u64,
+    /// Rebalances completed.
+    pub rebalances: u64,
+    /// Crashes of its instances.
+    pub crashes: u64,
+}
+
+/// Everything measured during a run.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    /// Records produced.
+    pub produced: u64,
+    /// Records produced per topic.
+    pub produced_per_topic: Vec<u64>,
+    /// Per-group measurements.
+    pub groups: Vec<GroupMetrics>,
+    /// Produce-to-processed latency over all groups.
+    pub end_to_end: Histogram<u64>,
+    /// Lag, throughput and progress over time.
+    pub series: Series,
+}
+
+impl Metrics {
+    /// Metrics shaped for `world` (its topics and groups).
+    pub fn new(world: &World) -> Self {
+        let mut names = vec!["produced".to_string()];
+        for g in &world.groups {
+            names.push(format!("lag:{}", g.name));
+            names.push(format!("processed:{}", g.name));
+        }
+        for g in &world.groups {
+            for gp in &g.partitions {
+                names.push(format!(
+                    "lag:{}:{}-{}",
+                    g.name, world.topics[gp.topic as usize].name, gp.partition
+                ));
+            }
+        }
+        Metrics {
+            produced: 0,
+            produced_per_topic: vec![0; world.topics.len()],
+            groups: world
+                .groups
+                .iter()
+                .map(|_| GroupMetrics {
+                    processed: 0,
+                    duplicates: 0,
+                    delivered: 0,
+                    skipped_expired: 0,
+                    skipped_reset: 0,
+                    latency: latency_histogram(),
+                    max_lag: 0,
+                    rebalances: 0,
+                    crashes: 0,
+                })
+                .collect(),
+            end_to_end: latency_histogram(),
+            series: Series::new(names),
+        }
+    }
+
+    fn sample(&mut self, now: SimTime, world: &World) {
+        let mut row = vec![self.produced];
+        for (g, group) in world.groups.iter().enumerate() {
+            let lag = group.total_lag(&world.topics);
+            self.groups[g].max_lag = self.groups[g].max_lag.max(lag);
+            row.push(lag);
+            row.push(self.groups[g].processed);
+        }
+        for group in &world.groups {
+            for slot in 0..group.partitions.len() {
+                row.push(group.partition_lag(slot, &world.topics).unwrap_or(0));
+            }
+        }
+        self.series.offer(now, |c| row[c]);
+    }
+}
+
+impl Observer for Metrics {
+    #[inline]
+    fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
+        match *event {
+            SimEvent::Produced { topic, .. } => {
+                self.produced += 1;
+                self.produced_per_topic[topic as usize] += 1;
+            }
+            SimEvent::Processed { group, record, duplicate, .. } => {
+                let g = &mut self.groups[group as usize];
+                g.processed += 1;
+                if duplicate {
+                    g.duplicates += 1;
+                } else {
+                    let latency = now.saturating_sub(record.produced_at).max(1);
+                    g.latency.saturating_record(latency);
+                    self.end_to_end.saturating_record(latency);
+                }
+            }
+            SimEvent::Fetched { group, count, .. } => {
+                self.groups[group as usize].delivered += u64::from(count);
+            }
+            SimEvent::Skipped { group, from, to, reason, .. } => {
+                let g = &mut self.groups[group as usize];
+                match reason {
+                    SkipReason::Expired => g.skipped_expired += to - from,
+                    SkipReason::ResetToLatest => g.skipped_reset += to - from,
+                }
+            }
+            SimEvent::RebalanceCompleted { group, .. } => self.groups[group as usize].rebalances += 1,
+            SimEvent::InstanceCrashed { group, .. } => self.groups[group as usize].crashes += 1,
+            SimEvent::Sample => self.sample(now, world),
+            _ => {}
+        }
+    }
+
+    fn on_finish(&mut self, now: SimTime, world: &World) {
+        self.sample(now, world);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_thins_when_full_and_keeps_its_span() {
+        let mut series = Series::new(vec!["x".into()]);
+        for t in 0..(SERIES_CAPACITY as u64 * 4) {
+            series.offer(t, |_| t);
+        }
+        assert!(series.times.len() <= SERIES_CAPACITY);
+        assert_eq!(series.times[0], 0);
+        assert!(*series.times.last().unwrap() >= SERIES_CAPACITY as u64 * 4 - 4);
+        // Kept samples are evenly spaced.
+        let gaps: Vec<u64> = series.times.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.iter().all(|&g| g == gaps[0]));
+        assert_eq!(series.column("x").unwrap(), series.times.as_slice());
+    }
+}

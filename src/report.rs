@@ -1,0 +1,366 @@
+//! Running a scenario to its end and summarising the result: the consumer-groups table as
+//! `kafka-consumer-groups.sh --describe` prints it, counters, latency percentiles, the trace
+//! hash. Shared by the CLI, the web app and the tests.
+
+use crate::engine::world::{InstanceState, World};
+use crate::engine::{BuildError, Simulation};
+use crate::invariants::InvariantChecker;
+use crate::metrics::Metrics;
+use crate::observer::{Observer, SimEvent};
+use crate::scenario::model::Scenario;
+use crate::time::SimTime;
+use crate::trace::TraceRecorder;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// The standard observers of a run: metrics, trace hash (and lines), and optionally the
+/// invariant checker.
+pub struct Recorder {
+    /// Counters, histograms, series.
+    pub metrics: Metrics,
+    /// Trace hash and kept lines.
+    pub trace: TraceRecorder,
+    /// Invariant checker, if enabled.
+    pub invariants: Option<InvariantChecker>,
+}
+
+impl Recorder {
+    /// Observers shaped for `world`.
+    pub fn new(world: &World, trace_lines: usize, check_invariants: bool) -> Self {
+        Recorder {
+            metrics: Metrics::new(world),
+            trace: TraceRecorder {
+                limit: trace_lines,
+                ..TraceRecorder::default()
+            },
+            invariants: check_invariants.then(|| InvariantChecker::new(world)),
+        }
+    }
+}
+
+impl Observer for Recorder {
+    #[inline]
+    fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
+        self.metrics.on_event(now, event, world);
+        self.trace.on_event(now, event, world);
+        if let Some(checker) = &mut self.invariants {
+            checker.on_event(now, event, world);
+        }
+    }
+
+    fn on_finish(&mut self, now: SimTime, world: &World) {
+        self.metrics.on_finish(now, world);
+        if let Some(checker) = &mut self.invariants {
+            checker.on_finish(now, world);
+        }
+    }
+}
+
+/// Options of [`run`].
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Override the scenario's seed.
+    pub seed: Option<u64>,
+    /// Stop at this time instead of the scenario's duration.
+    pub until: Option<SimTime>,
+    /// Keep this many trace lines.
+    pub trace_lines: usize,
+    /// Attach the invariant checker.
+    pub check_invariants: bool,
+}
+
+/// One row of the consumer-groups table.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DescribeRow {
+    /// GROUP
+    pub group: String,
+    /// TOPIC
+    pub topic: String,
+    /// PARTITION
+    pub partition: u32,
+    /// CURRENT-OFFSET (`None` prints `-`)
+    pub current_offset: Option<u64>,
+    /// LOG-END-OFFSET
+    pub log_end_offset: u64,
+    /// LAG (`None` prints `-`)
+    pub lag: Option<u64>,
+    /// CONSUMER-ID (`None` prints `-`)
+    pub consumer_id: Option<String>,
+    /// HOST
+    pub host: Option<String>,
+    /// CLIENT-ID
+    pub client_id: Option<String>,
+}
+
+/// Latency percentiles in microseconds.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Latency {
+    /// Samples.
+    pub count: u64,
+    /// Mean.
+    pub mean_us: u64,
+    /// Median.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// 99.9th percentile.
+    pub p999_us: u64,
+    /// Maximum.
+    pub max_us: u64,
+}
+
+impl Latency {
+    fn of(histogram: &Histogram<u64>) -> Self {
+        if histogram.is_empty() {
+            return Latency::default();
+        }
+        Latency {
+            count: histogram.len(),
+            mean_us: histogram.mean().round() as u64,
+            p50_us: histogram.value_at_quantile(0.5),
+            p90_us: histogram.value_at_quantile(0.9),
+            p99_us: histogram.value_at_quantile(0.99),
+            p999_us: histogram.value_at_quantile(0.999),
+            max_us: histogram.max(),
+        }
+    }
+}
+
+/// Per-group summary.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GroupReport {
+    /// Group id.
+    pub name: String,
+    /// Assignor name.
+    pub assignor: String,
+    /// Final generation.
+    pub generation: u32,
+    /// Instances running at the end.
+    pub running_instances: usize,
+    /// Records processed (with redeliveries).
+    pub processed: u64,
+    /// Redelivered records processed again.
+    pub duplicates: u64,
+    /// Records handed out by polls.
+    pub delivered: u64,
+    /// Records never processed: deleted by retention first, or skipped by offset reset.
+    pub lost: u64,
+    /// Rebalances after the group formed.
+    pub rebalances: u64,
+    /// Crashes.
+    pub crashes: u64,
+    /// Final total lag.
+    pub lag: u64,
+    /// Largest sampled total lag.
+    pub max_lag: u64,
+    /// Records polled but not processed at the end.
+    pub in_flight: u64,
+    /// Produce-to-processed latency.
+    pub latency: Latency,
+}
+
+/// Whole-run counters.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Counters {
+    /// Records produced.
+    pub produced: u64,
+    /// Records processed over all groups (with redeliveries).
+    pub processed: u64,
+    /// Redeliveries over all groups.
+    pub duplicates: u64,
+    /// Records some group never processed (retention or offset reset).
+    pub lost: u64,
+    /// Rebalances over all groups.
+    pub rebalances: u64,
+    /// Instance crashes.
+    pub crashes: u64,
+    /// Kernel events processed.
+    pub kernel_events: u64,
+}
+
+/// Per-topic summary.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TopicReport {
+    /// Topic name.
+    pub name: String,
+    /// Partition count.
+    pub partitions: u32,
+    /// Records produced to it.
+    pub produced: u64,
+}
+
+/// The summary of a run.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Simulated time reached, in microseconds.
+    pub end_us: u64,
+    /// Counters.
+    pub counters: Counters,
+    /// Per-topic summaries.
+    pub topics: Vec<TopicReport>,
+    /// Per-group summaries.
+    pub groups: Vec<GroupReport>,
+    /// Produce-to-processed latency over all groups.
+    pub latency: Latency,
+    /// The consumer-groups table.
+    pub describe: Vec<DescribeRow>,
+    /// Stable hash of the trace.
+    pub trace_hash: String,
+    /// Events in the trace.
+    pub trace_events: u64,
+    /// Invariant violations (empty when unchecked or clean).
+    pub violations: Vec<String>,
+}
+
+/// The `kafka-consumer-groups.sh --describe` rows of every group, sorted by group, topic and
+/// partition. A partition without an owner shows `-` for CONSUMER-ID / HOST / CLIENT-ID, and
+/// one without a committed offset `-` for CURRENT-OFFSET and LAG, as Kafka prints them.
+pub fn describe(world: &World) -> Vec<DescribeRow> {
+    let mut rows = Vec::new();
+    for group in &world.groups {
+        for (slot, gp) in group.partitions.iter().enumerate() {
+            let log = &world.topics[gp.topic as usize].partitions[gp.partition as usize];
+            let owner = gp.owner.filter(|o| {
+                let i = &group.instances[o.instance as usize];
+                i.state == InstanceState::Running && i.incarnation == o.incarnation
+            });
+            let (consumer_id, host, client_id) = match owner {
+                Some(o) => {
+                    let name = &group.instances[o.instance as usize].name;
+                    (
+                        Some(format!("{name}-{:08x}", crate::rng::stable_hash(&format!("{name}/{}", o.incarnation)) as u32)),
+                        Some(format!("/10.0.{}.{}", o.instance / 250, o.instance % 250 + 1)),
+                        Some(name.clone()),
+                    )
+                }
+                None => (None, None, None),
+            };
+            rows.push(DescribeRow {
+                group: group.name.clone(),
+                topic: world.topics[gp.topic as usize].name.clone(),
+                partition: gp.partition,
+                current_offset: gp.committed,
+                log_end_offset: log.end_offset(),
+                lag: group.partition_lag(slot, &world.topics),
+                consumer_id,
+                host,
+                client_id,
+            });
+        }
+    }
+    rows.sort_by(|a, b| (&a.group, &a.topic, a.partition).cmp(&(&b.group, &b.topic, b.partition)));
+    rows
+}
+
+/// Builds the report of a finished (or stopped) simulation.
+pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Recorder) -> Report {
+    let world = simulation.world();
+    let metrics = &recorder.metrics;
+    let groups: Vec<GroupReport> = world
+        .groups
+        .iter()
+        .zip(&metrics.groups)
+        .map(|(group, m)| GroupReport {
+            name: group.name.clone(),
+            assignor: group.config.assignor.name().to_string(),
+            generation: group.generation,
+            running_instances: group
+                .instances
+                .iter()
+                .filter(|i| i.state == InstanceState::Running)
+                .count(),
+            processed: m.processed,
+            duplicates: m.duplicates,
+            delivered: m.delivered,
+            lost: m.skipped_expired + m.skipped_reset,
+            rebalances: m.rebalances.saturating_sub(1),
+            crashes: m.crashes,
+            lag: group.total_lag(&world.topics),
+            max_lag: m.max_lag,
+            in_flight: group.instances.iter().map(|i| i.records_in_hand() as u64).sum(),
+            latency: Latency::of(&m.latency),
+        })
+        .collect();
+    let counters = Counters {
+        produced: metrics.produced,
+        processed: groups.iter().map(|g| g.processed).sum(),
+        duplicates: groups.iter().map(|g| g.duplicates).sum(),
+        lost: groups.iter().map(|g| g.lost).sum(),
+        rebalances: groups.iter().map(|g| g.rebalances).sum(),
+        crashes: groups.iter().map(|g| g.crashes).sum(),
+        kernel_events: world.kernel_events(),
+    };
+    Report {
+        scenario: scenario_name.to_string(),
+        seed: world.seed,
+        end_us: simulation.now(),
+        counters,
+        topics: world
+            .topics
+            .iter()
+            .zip(&metrics.produced_per_topic)
+            .map(|(topic, &produced)| TopicReport {
+                name: topic.name.clone(),
+                partitions: topic.partitions.len() as u32,
+                produced,
+            })
+            .collect(),
+        groups,
+        latency: Latency::of(&metrics.end_to_end),
+        describe: describe(world),
+        trace_hash: recorder.trace.hash.hex(),
+        trace_events: recorder.trace.hash.events(),
+        violations: recorder
+            .invariants
+            .as_ref()
+            .map(|c| c.violations.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// A finished run: its report and the recorder (series, trace lines) for further output.
+pub struct Run {
+    /// The summary.
+    pub report: Report,
+    /// Metrics and trace.
+    pub recorder: Recorder,
+}
+
+/// Builds and runs a scenario to its end (or `options.until`).
+pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<Run, BuildError> {
+    run_with_progress(scenario, options, |_, _| {})
+}
+
+/// Like [`run`], calling `progress(now, end)` every few thousand events (for progress bars).
+pub fn run_with_progress(
+    scenario: &Scenario,
+    options: &RunOptions,
+    mut progress: impl FnMut(SimTime, SimTime),
+) -> Result<Run, BuildError> {
+    let mut simulation = Simulation::from_scenario(scenario, options.seed)?;
+    let mut recorder = Recorder::new(simulation.world(), options.trace_lines, options.check_invariants);
+    let end = options.until.unwrap_or(simulation.end()).min(simulation.end());
+    let mut steps = 0u32;
+    while simulation.world().next_time().is_some_and(|t| t <= end) {
+        simulation.step_with(&mut recorder);
+        steps = steps.wrapping_add(1);
+        if steps % 16_384 == 0 {
+            progress(simulation.now(), end);
+        }
+    }
+    simulation.step_until_with(end, &mut recorder);
+    if end < simulation.end() {
+        // Stopped early (`--until`): still close the books at that time.
+        recorder.on_finish(end, simulation.world());
+    }
+    progress(end, end);
+    let name = scenario.name.clone().unwrap_or_default();
+    let report = summarize(&name, &simulation, &recorder);
+    Ok(Run { report, recorder })
+}

@@ -1,0 +1,207 @@
+//! The trace of state changes and its stable hash.
+//!
+//! Every event is folded, field by field, into a 64-bit hash with integer arithmetic only, so
+//! the same scenario and seed give the same hash on every platform (native or wasm) and any
+//! change in behaviour changes it. Optionally the trace is also kept as text lines (bounded).
+
+use crate::engine::world::World;
+use crate::kafka::log::Record;
+use crate::observer::{Observer, SimEvent, SkipReason};
+use crate::time::SimTime;
+
+/// A stable, fast 64-bit hash of the event stream.
+#[derive(Clone, Debug)]
+pub struct TraceHash {
+    state: u64,
+    events: u64,
+}
+
+impl Default for TraceHash {
+    fn default() -> Self {
+        TraceHash {
+            state: 0x243f_6a88_85a3_08d3,
+            events: 0,
+        }
+    }
+}
+
+impl TraceHash {
+    #[inline]
+    fn word(&mut self, value: u64) {
+        // A multiply–rotate mix (in the family of FxHash / wyhash folds): one multiply per
+        // word, well spread, identical everywhere.
+        self.state = (self.state ^ value)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+
+    #[inline]
+    fn record(&mut self, record: &Record) {
+        self.word(record.produced_at);
+        self.word(record.event_id);
+        self.word(u64::from(record.key) << 32 | u64::from(record.key_seq));
+    }
+
+    /// Folds one event at time `now`.
+    #[inline]
+    pub fn add(&mut self, now: SimTime, event: &SimEvent) {
+        self.events += 1;
+        self.word(now);
+        let pack = |a: u16, b: u16, c: u32| u64::from(a) << 48 | u64::from(b) << 32 | u64::from(c);
+        match *event {
+            SimEvent::Produced { producer, topic, partition, offset, ref record } => {
+                self.word(1 | pack(producer, topic, partition) << 8);
+                self.word(offset);
+                self.record(record);
+            }
+            SimEvent::Fetched { group, instance, topic, partition, from, count } => {
+                self.word(2);
+                self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
+                self.word(from);
+                self.word(u64::from(count));
+            }
+            SimEvent::Processed { group, instance, topic, partition, offset, ref record, duplicate } => {
+                self.word(3 | u64::from(duplicate) << 4);
+                self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
+                self.word(offset);
+                self.word(record.event_id);
+            }
+            SimEvent::Committed { group, topic, partition, offset } => {
+                self.word(4);
+                self.word(pack(group, topic, partition));
+                self.word(offset);
+            }
+            SimEvent::Skipped { group, topic, partition, from, to, reason } => {
+                self.word(5 | (reason == SkipReason::Expired) as u64 * 16);
+                self.word(pack(group, topic, partition));
+                self.word(from);
+                self.word(to);
+            }
+            SimEvent::Assigned { group, instance, topic, partition, position } => {
+                self.word(6);
+                self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
+                self.word(position);
+            }
+            SimEvent::Revoked { group, instance, topic, partition } => {
+                self.word(7);
+                self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
+            }
+            SimEvent::RebalanceStarted { group, generation } => self.word(8 | pack(group, 0, generation) << 8),
+            SimEvent::RebalanceCompleted { group, generation } => self.word(9 | pack(group, 0, generation) << 8),
+            SimEvent::InstanceCrashed { group, instance } => self.word(10 | pack(group, instance, 0) << 8),
+            SimEvent::CrashDetected { group, instance } => self.word(11 | pack(group, instance, 0) << 8),
+            SimEvent::InstanceStarted { group, instance } => self.word(12 | pack(group, instance, 0) << 8),
+            SimEvent::InstanceStopped { group, instance } => self.word(13 | pack(group, instance, 0) << 8),
+            SimEvent::ProducerPaused { producer, paused } => self.word(14 | pack(producer, u16::from(paused), 0) << 8),
+            SimEvent::RateChanged { producer, per_second_bits } => {
+                self.word(15 | pack(producer, 0, 0) << 8);
+                self.word(per_second_bits);
+            }
+            SimEvent::Narration { step } => self.word(16 | u64::from(step) << 8),
+            SimEvent::Sample => self.word(17),
+        }
+    }
+
+    /// The hash as 16 hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.state)
+    }
+
+    /// How many events were folded.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+}
+
+/// Formats one event as a trace line (JSON object), with names from the world.
+pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
+    let topic = |t: u16| world.topics[t as usize].name.as_str();
+    let group = |g: u16| world.groups[g as usize].name.as_str();
+    let instance = |g: u16, i: u16| world.groups[g as usize].instances[i as usize].name.as_str();
+    let body = match *event {
+        SimEvent::Produced { producer, topic: t, partition, offset, record } => format!(
+            r#""produced","producer":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"key":{}"#,
+            world.producers[producer as usize].name,
+            topic(t),
+            record.event_id,
+            if record.key == crate::kafka::log::NO_KEY { "null".to_string() } else { record.key.to_string() }
+        ),
+        SimEvent::Fetched { group: g, instance: i, topic: t, partition, from, count } => format!(
+            r#""fetched","group":"{}","instance":"{}","topic":"{}","partition":{partition},"from":{from},"count":{count}"#,
+            group(g), instance(g, i), topic(t)
+        ),
+        SimEvent::Processed { group: g, instance: i, topic: t, partition, offset, record, duplicate } => format!(
+            r#""processed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"duplicate":{duplicate}"#,
+            group(g), instance(g, i), topic(t), record.event_id
+        ),
+        SimEvent::Committed { group: g, topic: t, partition, offset } => format!(
+            r#""committed","group":"{}","topic":"{}","partition":{partition},"offset":{offset}"#,
+            group(g), topic(t)
+        ),
+        SimEvent::Skipped { group: g, topic: t, partition, from, to, reason } => format!(
+            r#""skipped","group":"{}","topic":"{}","partition":{partition},"from":{from},"to":{to},"reason":"{}""#,
+            group(g), topic(t), match reason { SkipReason::Expired => "expired", SkipReason::ResetToLatest => "reset-to-latest" }
+        ),
+        SimEvent::Assigned { group: g, instance: i, topic: t, partition, position } => format!(
+            r#""assigned","group":"{}","instance":"{}","topic":"{}","partition":{partition},"position":{position}"#,
+            group(g), instance(g, i), topic(t)
+        ),
+        SimEvent::Revoked { group: g, instance: i, topic: t, partition } => format!(
+            r#""revoked","group":"{}","instance":"{}","topic":"{}","partition":{partition}"#,
+            group(g), instance(g, i), topic(t)
+        ),
+        SimEvent::RebalanceStarted { group: g, generation } => {
+            format!(r#""rebalance_started","group":"{}","generation":{generation}"#, group(g))
+        }
+        SimEvent::RebalanceCompleted { group: g, generation } => {
+            format!(r#""rebalance_completed","group":"{}","generation":{generation}"#, group(g))
+        }
+        SimEvent::InstanceCrashed { group: g, instance: i } => {
+            format!(r#""crashed","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        }
+        SimEvent::CrashDetected { group: g, instance: i } => {
+            format!(r#""crash_detected","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        }
+        SimEvent::InstanceStarted { group: g, instance: i } => {
+            format!(r#""started","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        }
+        SimEvent::InstanceStopped { group: g, instance: i } => {
+            format!(r#""stopped","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        }
+        SimEvent::ProducerPaused { producer, paused } => format!(
+            r#""producer_paused","producer":"{}","paused":{paused}"#,
+            world.producers[producer as usize].name
+        ),
+        SimEvent::RateChanged { producer, per_second_bits } => format!(
+            r#""rate_changed","producer":"{}","per_second":{}"#,
+            world.producers[producer as usize].name,
+            f64::from_bits(per_second_bits)
+        ),
+        SimEvent::Narration { step } => format!(r#""narration","step":{step}"#),
+        SimEvent::Sample => r#""sample""#.to_string(),
+    };
+    format!(r#"{{"t_us":{now},"event":{body}}}"#)
+}
+
+/// Keeps the trace hash and, optionally, the first `limit` trace lines.
+#[derive(Clone, Debug, Default)]
+pub struct TraceRecorder {
+    /// The running hash.
+    pub hash: TraceHash,
+    /// Kept lines (JSON objects).
+    pub lines: Vec<String>,
+    /// How many lines to keep (0: none).
+    pub limit: usize,
+    /// Whether `Sample` ticks are written as lines too.
+    pub include_samples: bool,
+}
+
+impl Observer for TraceRecorder {
+    #[inline]
+    fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
+        self.hash.add(now, event);
+        if self.lines.len() < self.limit && (self.include_samples || *event != SimEvent::Sample) {
+            self.lines.push(describe(now, event, world));
+        }
+    }
+}
