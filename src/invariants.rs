@@ -164,6 +164,10 @@ impl Observer for InvariantChecker {
                 let state = self.state(group, topic, partition);
                 state.skipped += to.saturating_sub(from);
                 state.high_water = state.high_water.max(to);
+                // The owner (if any) continues after the skipped range.
+                if state.expected.is_some_and(|e| e < to) {
+                    state.expected = Some(to);
+                }
             }
             SimEvent::Committed { group, topic, partition, offset } => {
                 let end = world.topics[topic as usize].partitions[partition as usize].end_offset();

@@ -195,6 +195,17 @@ fn segments_of(path: &serde_path_to_error::Path) -> Vec<PathSegment> {
         .collect()
 }
 
+/// The path of an unknown field ends with the field's own name (serde_path_to_error may or may
+/// not have recorded it already).
+fn with_unknown_field(mut path: Vec<PathSegment>, kind: ErrorKind, unknown: Option<String>) -> Vec<PathSegment> {
+    if let (ErrorKind::UnknownField, Some(name)) = (kind, unknown) {
+        if path.last() != Some(&PathSegment::Key(name.clone())) {
+            path.push(PathSegment::Key(name));
+        }
+    }
+    path
+}
+
 /// Classifies a serde message and, for unknown fields and variants, suggests the closest
 /// expected name (serde lists them in the message: "expected one of `a`, `b`").
 fn classify(message: &str) -> (ErrorKind, Option<String>, Option<String>) {
@@ -228,6 +239,12 @@ fn classify(message: &str) -> (ErrorKind, Option<String>, Option<String>) {
     if message.starts_with("missing field") {
         return (ErrorKind::MissingField, None, None);
     }
+    if message.starts_with("invalid type: string") && message.contains("expected u") {
+        return (ErrorKind::BadValue, Some("write a whole number without quotes, e.g. 12".into()), None);
+    }
+    if message.starts_with("invalid type") && message.contains("expected a string") {
+        return (ErrorKind::BadValue, Some("quote the value, e.g. \"250ms\" or \"200/s\"".into()), None);
+    }
     (ErrorKind::BadValue, None, None)
 }
 
@@ -258,12 +275,7 @@ fn parse_toml(source: &Source) -> Result<Scenario, ScenarioError> {
         let (kind, hint, unknown) = classify(&message);
         let is_syntax = path.is_empty() && !matches!(kind, ErrorKind::UnknownField | ErrorKind::MissingField);
         let kind = if is_syntax { ErrorKind::Syntax } else { kind };
-        let mut full_path = path.clone();
-        if kind == ErrorKind::UnknownField {
-            if let Some(name) = unknown {
-                full_path.push(PathSegment::Key(name));
-            }
-        }
+        let full_path = with_unknown_field(path, kind, unknown);
         // Prefer the exact key of an unknown field; else toml's own span; else the path.
         let span = if kind == ErrorKind::UnknownField {
             toml_locate(source.text, &full_path, true).or(inner.span())
@@ -288,11 +300,8 @@ fn parse_json(source: &Source) -> Result<Scenario, ScenarioError> {
             .unwrap_or(full);
         let (kind, hint, unknown) = classify(&message);
         let kind = if inner.is_syntax() || inner.is_eof() { ErrorKind::Syntax } else { kind };
-        let mut full_path = path;
+        let full_path = with_unknown_field(path, kind, unknown);
         let span = if kind == ErrorKind::UnknownField {
-            if let Some(name) = unknown {
-                full_path.push(PathSegment::Key(name));
-            }
             json_locate::locate_key(source.text, &full_path)
         } else {
             None

@@ -1,0 +1,13 @@
+//! evflow's integration tests: one binary, one module per behaviour.
+
+mod support;
+
+mod cli;
+mod determinism;
+mod errors;
+mod golden;
+mod kernel;
+mod lag;
+mod properties;
+mod rebalance;
+mod redelivery;
