@@ -14,7 +14,8 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 /// The standard observers of a run: metrics, trace hash (and lines), and optionally the
-/// invariant checker.
+/// invariant checker. `Clone`, so the UI can checkpoint it together with the simulation.
+#[derive(Clone)]
 pub struct Recorder {
     /// Counters, histograms, series.
     pub metrics: Metrics,

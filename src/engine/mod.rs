@@ -40,11 +40,12 @@ pub mod defaults {
     pub const RECORD_SIZE: u32 = 200;
 }
 
-/// A runnable simulation: the world, its end time, and its observers.
+/// A runnable simulation: the world and its end time. It is `Clone`: a clone is a checkpoint
+/// from which the run continues identically (the UI seeks by restoring one and replaying).
+#[derive(Clone)]
 pub struct Simulation {
     world: World,
     end: SimTime,
-    observers: Vec<Box<dyn Observer>>,
     finished: bool,
 }
 
@@ -202,15 +203,8 @@ impl Simulation {
         Ok(Simulation {
             world,
             end,
-            observers: Vec::new(),
             finished: false,
         })
-    }
-
-    /// Adds an observer; it sees every event from now on (with [`Simulation::step`],
-    /// [`Simulation::step_until`], [`Simulation::run_to_end`]).
-    pub fn observe(&mut self, observer: Box<dyn Observer>) {
-        self.observers.push(observer);
     }
 
     /// The world (read-only).
@@ -234,29 +228,24 @@ impl Simulation {
     }
 
     /// Processes the next event if it is not past the end; returns `false` when the run is
-    /// over. Attached observers see its events.
+    /// over. (Unobserved: use [`Simulation::step_with`] to watch.)
     pub fn step(&mut self) -> bool {
-        let mut observers = std::mem::take(&mut self.observers);
-        let more = self.step_with(&mut observers);
-        self.observers = observers;
-        more
+        self.step_with(&mut NoObserver)
     }
 
-    /// Processes every event up to and including `t` (capped at the end) for the attached
-    /// observers, then sets the clock to `t`.
+    /// Processes every event up to and including `t` (capped at the end), then sets the
+    /// clock to `t`. (Unobserved.)
     pub fn step_until(&mut self, t: SimTime) {
-        let mut observers = std::mem::take(&mut self.observers);
-        self.step_until_with(t, &mut observers);
-        self.observers = observers;
+        self.step_until_with(t, &mut NoObserver);
     }
 
-    /// Runs to the scenario's end.
+    /// Runs to the scenario's end. (Unobserved.)
     pub fn run_to_end(&mut self) {
         self.step_until(self.end);
     }
 
-    /// [`Simulation::step`] with an extra observer, statically dispatched (the fast path
-    /// used by the CLI and benchmarks).
+    /// [`Simulation::step`] with an observer, statically dispatched (the fast path used by the
+    /// CLI and benchmarks).
     pub fn step_with<O: Observer + ?Sized>(&mut self, observer: &mut O) -> bool {
         match self.world.next_time() {
             Some(t) if t <= self.end => {
@@ -271,7 +260,7 @@ impl Simulation {
         }
     }
 
-    /// [`Simulation::step_until`] with an extra observer.
+    /// [`Simulation::step_until`] with an observer.
     pub fn step_until_with<O: Observer + ?Sized>(&mut self, t: SimTime, observer: &mut O) {
         let limit = t.min(self.end);
         while let Some(next) = self.world.next_time() {
@@ -323,6 +312,13 @@ impl Simulation {
         self.world.restart(group, instance);
         self.dispatch(observer);
     }
+}
+
+/// An observer that ignores everything.
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    fn on_event(&mut self, _: SimTime, _: &crate::observer::SimEvent, _: &World) {}
 }
 
 impl Observer for Vec<Box<dyn Observer>> {
