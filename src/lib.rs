@@ -21,3 +21,4 @@ pub mod trace;
 pub use engine::Simulation;
 pub use report::{run, Report, RunOptions};
 pub use scenario::{load_str, Scenario, ScenarioError};
+#[cfg(target_arch = "wasm32")] pub mod web;

@@ -45,8 +45,14 @@ impl Series {
         }
     }
 
-    /// Offers one sample row; keeps it if it falls on the current stride.
-    pub fn offer(&mut self, time: SimTime, row: impl Fn(usize) -> u64) {
+    /// Whether the next offered sample will be kept (callers skip computing rows that would
+    /// be dropped: on long runs most are).
+    pub fn keeps_next(&self) -> bool {
+        self.offered % self.stride == 0
+    }
+
+    /// Offers one sample row (one value per column); keeps it if it falls on the stride.
+    pub fn offer(&mut self, time: SimTime, row: &[u64]) {
         let index = self.offered;
         self.offered += 1;
         if index % self.stride != 0 {
@@ -59,8 +65,8 @@ impl Series {
             }
         }
         self.times.push(time);
-        for (c, column) in self.columns.iter_mut().enumerate() {
-            column.push(row(c));
+        for (column, &value) in self.columns.iter_mut().zip(row) {
+            column.push(value);
         }
     }
 
@@ -124,6 +130,8 @@ pub struct Metrics {
     pub end_to_end: Histogram<u64>,
     /// Lag, throughput and progress over time.
     pub series: Series,
+    /// Reused sample row.
+    scratch: Vec<u64>,
 }
 
 impl Metrics {
@@ -162,23 +170,30 @@ impl Metrics {
                 .collect(),
             end_to_end: latency_histogram(),
             series: Series::new(names),
+            scratch: Vec::new(),
         }
     }
 
     fn sample(&mut self, now: SimTime, world: &World) {
-        let mut row = vec![self.produced];
+        let keep = self.series.keeps_next();
+        let mut row = std::mem::take(&mut self.scratch);
+        row.clear();
+        row.push(self.produced);
         for (g, group) in world.groups.iter().enumerate() {
             let lag = group.total_lag(&world.topics);
             self.groups[g].max_lag = self.groups[g].max_lag.max(lag);
             row.push(lag);
             row.push(self.groups[g].processed);
         }
-        for group in &world.groups {
-            for slot in 0..group.partitions.len() {
-                row.push(group.partition_lag(slot, &world.topics).unwrap_or(0));
+        if keep {
+            for group in &world.groups {
+                for slot in 0..group.partitions.len() {
+                    row.push(group.partition_lag(slot, &world.topics).unwrap_or(0));
+                }
             }
         }
-        self.series.offer(now, |c| row[c]);
+        self.series.offer(now, &row);
+        self.scratch = row;
     }
 }
 
@@ -231,7 +246,7 @@ mod tests {
     fn series_thins_when_full_and_keeps_its_span() {
         let mut series = Series::new(vec!["x".into()]);
         for t in 0..(SERIES_CAPACITY as u64 * 4) {
-            series.offer(t, |_| t);
+            series.offer(t, &[t]);
         }
         assert!(series.times.len() <= SERIES_CAPACITY);
         assert_eq!(series.times[0], 0);

@@ -697,11 +697,14 @@ impl World {
         i.waiting = true;
         // A real consumer keeps calling poll() while idle, so auto-commit still happens on
         // time; model that with a timer instead of busy polling.
+        if !auto || i.commit_timer {
+            return;
+        }
         let uncommitted = i.assigned.iter().any(|&slot| {
             let gp = &g.partitions[slot as usize];
             gp.committed.map_or(gp.processed > 0, |c| gp.processed > c)
         });
-        if auto && uncommitted && !i.commit_timer {
+        if uncommitted {
             i.commit_timer = true;
             let at = i.next_auto_commit.max(self.now);
             let incarnation = i.incarnation;
@@ -773,6 +776,9 @@ impl World {
             let slot = i.assigned[(start + k) % owned];
             let gp = &mut g.partitions[slot as usize];
             let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
+            if gp.position == log.end_offset() {
+                continue; // nothing new (the common case for an idle consumer)
+            }
             // Offsets deleted by retention: Kafka answers OFFSET_OUT_OF_RANGE and the consumer
             // applies auto.offset.reset.
             if gp.position < log.start_offset() {
