@@ -18,6 +18,34 @@ pub enum SkipReason {
     ResetToLatest,
 }
 
+/// How a consumer finished with a record (its offset is done either way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Handled successfully.
+    Success,
+    /// Not an event type the handler handles: acknowledged without work.
+    Filtered,
+    /// Failed and forwarded to a retry topic (non-blocking retries).
+    Retried,
+    /// Failed for good and published to the dead-letter topic.
+    DeadLettered,
+    /// Failed for good and skipped (logged) without a dead-letter topic.
+    Dropped,
+}
+
+/// What happened to the handler's side effect (e.g. charging a card).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// No side effect (failed, filtered).
+    None,
+    /// Applied for the first time for this event.
+    Applied,
+    /// Applied again for an event already applied: a double charge.
+    Repeated,
+    /// Skipped because the idempotency store knew the event.
+    Deduplicated,
+}
+
 /// One state change of the simulated world.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum SimEvent {
@@ -48,7 +76,38 @@ pub enum SimEvent {
         record: Record,
         /// The group had processed this offset before (at-least-once redelivery).
         duplicate: bool,
+        /// How the consumer finished with it.
+        disposition: Disposition,
+        /// What happened to the side effect.
+        effect: Effect,
+        /// An earlier event of the same entity key was processed after a later one.
+        out_of_order: bool,
     },
+    /// A handler attempt failed.
+    AttemptFailed {
+        group: u16,
+        instance: u16,
+        topic: u16,
+        partition: u32,
+        offset: u64,
+        event_id: u64,
+        /// Transient (retryable) or not (poison).
+        retryable: bool,
+        /// The blocking back-off before the next attempt in place, if one follows.
+        retry_in: Option<u64>,
+    },
+    /// A dependency went down (`down = true`) or recovered.
+    OutageChanged { dependency: u16, down: bool },
+    /// A service committed a business write carrying an event (outbox / CDC / dual write).
+    RowCommitted { producer: u16, event_id: u64 },
+    /// A dual write lost its event (the service failed between the database and Kafka).
+    EventLost { producer: u16, event_id: u64 },
+    /// A dual write published an event whose database write then failed (a phantom event).
+    PhantomPublished { producer: u16, event_id: u64 },
+    /// An outbox relay worker crashed (`worker`) or a CDC connector crashed (`worker = u16::MAX`).
+    RelayCrashed { producer: u16, worker: u16 },
+    /// A group's dead-letter records were re-published to the original topic.
+    DlqReplayed { group: u16, count: u64 },
     /// A group committed `offset` (the next offset to read) for a partition.
     Committed {
         group: u16,

@@ -40,6 +40,11 @@ impl TraceHash {
         self.word(record.produced_at);
         self.word(record.event_id);
         self.word(u64::from(record.key) << 32 | u64::from(record.key_seq));
+        if record.causation_id != 0 || record.attempts != 0 || record.origin_at != record.produced_at {
+            self.word(record.origin_at);
+            self.word(record.correlation_id ^ record.causation_id.rotate_left(32));
+            self.word(u64::from(record.event_type) << 16 | u64::from(record.attempts));
+        }
     }
 
     /// Folds one event at time `now`.
@@ -60,8 +65,8 @@ impl TraceHash {
                 self.word(from);
                 self.word(u64::from(count));
             }
-            SimEvent::Processed { group, instance, topic, partition, offset, ref record, duplicate } => {
-                self.word(3 | u64::from(duplicate) << 4);
+            SimEvent::Processed { group, instance, topic, partition, offset, ref record, duplicate, disposition, effect, out_of_order } => {
+                self.word(3 | u64::from(duplicate) << 4 | (disposition as u64) << 8 | (effect as u64) << 12 | u64::from(out_of_order) << 16);
                 self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
                 self.word(offset);
                 self.word(record.event_id);
@@ -98,6 +103,31 @@ impl TraceHash {
                 self.word(per_second_bits);
             }
             SimEvent::Narration { step } => self.word(16 | u64::from(step) << 8),
+            SimEvent::AttemptFailed { group, instance, topic, partition, offset, event_id, retryable, retry_in } => {
+                self.word(18 | u64::from(retryable) << 8);
+                self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
+                self.word(offset);
+                self.word(event_id);
+                self.word(retry_in.map_or(u64::MAX, |d| d));
+            }
+            SimEvent::OutageChanged { dependency, down } => self.word(19 | pack(dependency, u16::from(down), 0) << 8),
+            SimEvent::RowCommitted { producer, event_id } => {
+                self.word(20 | pack(producer, 0, 0) << 8);
+                self.word(event_id);
+            }
+            SimEvent::EventLost { producer, event_id } => {
+                self.word(21 | pack(producer, 0, 0) << 8);
+                self.word(event_id);
+            }
+            SimEvent::PhantomPublished { producer, event_id } => {
+                self.word(22 | pack(producer, 0, 0) << 8);
+                self.word(event_id);
+            }
+            SimEvent::RelayCrashed { producer, worker } => self.word(23 | pack(producer, worker, 0) << 8),
+            SimEvent::DlqReplayed { group, count } => {
+                self.word(24 | pack(group, 0, 0) << 8);
+                self.word(count);
+            }
             SimEvent::Sample => self.word(17),
         }
     }
@@ -130,10 +160,38 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             r#""fetched","group":"{}","instance":"{}","topic":"{}","partition":{partition},"from":{from},"count":{count}"#,
             group(g), instance(g, i), topic(t)
         ),
-        SimEvent::Processed { group: g, instance: i, topic: t, partition, offset, record, duplicate } => format!(
-            r#""processed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"duplicate":{duplicate}"#,
-            group(g), instance(g, i), topic(t), record.event_id
+        SimEvent::Processed { group: g, instance: i, topic: t, partition, offset, record, duplicate, disposition, effect, out_of_order } => format!(
+            r#""processed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"event":"{}","duplicate":{duplicate},"disposition":"{disposition:?}","effect":"{effect:?}","out_of_order":{out_of_order}"#,
+            group(g), instance(g, i), topic(t), record.event_id, world.event_types.get(record.event_type as usize).map_or("", String::as_str)
         ),
+        SimEvent::AttemptFailed { group: g, instance: i, topic: t, partition, offset, event_id, retryable, retry_in } => format!(
+            r#""attempt_failed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{event_id},"retryable":{retryable},"retry_in_us":{}"#,
+            group(g), instance(g, i), topic(t), retry_in.map_or("null".to_string(), |d| d.to_string())
+        ),
+        SimEvent::OutageChanged { dependency, down } => format!(
+            r#""outage","dependency":"{}","down":{down}"#,
+            world.dependencies[dependency as usize].name
+        ),
+        SimEvent::RowCommitted { producer, event_id } => format!(
+            r#""row_committed","producer":"{}","event_id":{event_id}"#,
+            world.producers[producer as usize].name
+        ),
+        SimEvent::EventLost { producer, event_id } => format!(
+            r#""event_lost","producer":"{}","event_id":{event_id}"#,
+            world.producers[producer as usize].name
+        ),
+        SimEvent::PhantomPublished { producer, event_id } => format!(
+            r#""phantom_published","producer":"{}","event_id":{event_id}"#,
+            world.producers[producer as usize].name
+        ),
+        SimEvent::RelayCrashed { producer, worker } => format!(
+            r#""relay_crashed","producer":"{}","worker":{}"#,
+            world.producers[producer as usize].name,
+            if worker == u16::MAX { "\"connector\"".to_string() } else { worker.to_string() }
+        ),
+        SimEvent::DlqReplayed { group: g, count } => {
+            format!(r#""dlq_replayed","group":"{}","count":{count}"#, group(g))
+        }
         SimEvent::Committed { group: g, topic: t, partition, offset } => format!(
             r#""committed","group":"{}","topic":"{}","partition":{partition},"offset":{offset}"#,
             group(g), topic(t)

@@ -15,7 +15,9 @@ use crate::observer::Observer;
 use crate::scenario::model::{ActionKind, Arrival, Scenario};
 use crate::scenario::validate::{parse_key_distribution, parse_key_pattern, KeyDistribution, KeyPattern};
 use crate::time::{SimTime, MILLIS};
-use world::{Action, GroupConfig, KeySpace, Keys, World};
+use crate::backoff::{ExponentialBackOff, FixedBackOff};
+use crate::scenario::model::{HandlerSpec, ProducerSpec, PublishMode, RetryMode};
+use world::{Action, BackoffPolicy, CdcConnector, GroupConfig, Handler, KeySpace, Keys, OutboxRelay, Publisher, Retry, World};
 
 /// Defaults that Kafka (or a sensible simulation) uses when a scenario leaves a field out.
 pub mod defaults {
@@ -38,6 +40,31 @@ pub mod defaults {
     pub const SAMPLE_INTERVAL: u64 = 100 * MILLIS;
     /// Serialized record size in bytes.
     pub const RECORD_SIZE: u32 = 200;
+    /// Latency of a dependency call.
+    pub const DEPENDENCY_LATENCY: u64 = 10 * MILLIS;
+    /// Spring's ExponentialBackOff as commonly configured for Kafka retries.
+    pub const RETRY_INITIAL: u64 = SECONDS;
+    /// Back-off multiplier.
+    pub const RETRY_MULTIPLIER: f64 = 2.0;
+    /// Cap of one back-off interval (Spring's default max interval).
+    pub const RETRY_MAX_INTERVAL: u64 = 30 * SECONDS;
+    /// Retries after the first attempt (Spring's retry-topic default of 3 attempts in all is
+    /// 2 retries; 3 retries is the common `ExponentialBackOffWithMaxRetries(3)`).
+    pub const RETRY_MAX_ATTEMPTS: u64 = 3;
+    /// Outbox relay poll interval.
+    pub const OUTBOX_POLL_INTERVAL: u64 = SECONDS;
+    /// Outbox relay batch size (the seed's LIMIT 100).
+    pub const OUTBOX_BATCH: u32 = 100;
+    /// Time to publish and mark one batch.
+    pub const OUTBOX_PUBLISH_TIME: u64 = 20 * MILLIS;
+    /// Downtime of a crashed relay worker or connector.
+    pub const RESTART_AFTER: u64 = 5 * SECONDS;
+    /// Published outbox rows are kept this long (the seed's 7-day cleanup).
+    pub const OUTBOX_CLEANUP: u64 = 7 * 24 * 3_600 * SECONDS;
+    /// CDC commit-to-publish lag (mean).
+    pub const CDC_LAG: u64 = 100 * MILLIS;
+    /// CDC offset flush interval.
+    pub const CDC_FLUSH: u64 = SECONDS;
 }
 
 /// A runnable simulation: the world and its end time. It is `Clone`: a clone is a checkpoint
@@ -92,12 +119,34 @@ impl Simulation {
             let retention = topic.retention.map_or(defaults::RETENTION, |d| d.0.micros());
             world.add_topic(&topic.name, topic.partitions, retention);
         }
+        for dependency in &scenario.dependencies {
+            world.dependencies.push(world::Dependency {
+                name: dependency.name.clone(),
+                latency: dependency
+                    .latency
+                    .map_or(DurationDist::Constant(defaults::DEPENDENCY_LATENCY), |d| d.0),
+                slow: dependency
+                    .slow
+                    .iter()
+                    .map(|w| (w.from.0.micros(), w.to.0.micros(), w.latency.0))
+                    .collect(),
+                down: false,
+            });
+        }
+        for producer in &scenario.producers {
+            let name = producer.event.clone().unwrap_or_else(|| producer.name.clone());
+            world.event_type(&name);
+        }
         for group in &scenario.groups {
-            let topics = group
+            let mut topics = group
                 .subscribed_topics()
                 .iter()
                 .map(|t| topic_index(t))
                 .collect::<Result<Vec<_>, _>>()?;
+            let handler = match &group.handler {
+                Some(spec) => Some(build_handler(&mut world, scenario, spec, &mut topics)?),
+                None => None,
+            };
             let config = GroupConfig {
                 assignor: group.assignor.0,
                 processing: group
@@ -122,24 +171,26 @@ impl Simulation {
                     .map_or(defaults::FETCH_LATENCY, |d| d.0.micros()),
                 offset_reset: group.offset_reset,
             };
-            world.add_group(&group.name, topics, group.instances, config);
+            world.add_group(&group.name, topics, group.instances, config, handler);
         }
         for producer in &scenario.producers {
             let topic = topic_index(&producer.topic)?;
             let partitions = scenario.topics[topic as usize].partitions;
+            let sticky = || StickyPartitioner::new(partitions, DEFAULT_BATCH_SIZE_BYTES);
             let keys = match &producer.keys {
-                None => Keys::Keyless(StickyPartitioner::new(partitions, DEFAULT_BATCH_SIZE_BYTES)),
+                None => Keys::Keyless(sticky()),
                 Some(pattern) => {
                     let pattern = parse_key_pattern(pattern).map_err(BuildError::Invalid)?;
                     let chooser = match producer.key_distribution.as_deref().map(parse_key_distribution) {
-                        None => KeyChooser::Uniform { keys: pattern.count },
-                        Some(Ok(KeyDistribution::Uniform)) => KeyChooser::Uniform { keys: pattern.count },
+                        None | Some(Ok(KeyDistribution::Uniform)) => KeyChooser::Uniform { keys: pattern.count },
                         Some(Ok(KeyDistribution::Zipf(s))) => KeyChooser::zipf(pattern.count, s),
                         Some(Err(e)) => return Err(BuildError::Invalid(e)),
                     };
-                    Keys::Keyed {
-                        space: key_space(&pattern, partitions),
-                        chooser,
+                    let space = key_space(&pattern, partitions);
+                    if producer.keyed.unwrap_or(true) {
+                        Keys::Keyed { space, chooser }
+                    } else {
+                        Keys::Payload { space, chooser, sticky: sticky() }
                     }
                 }
             };
@@ -147,6 +198,8 @@ impl Simulation {
                 (Arrival::Burst, Some(b)) => Some((b.size, b.every.0.micros().max(1))),
                 _ => None,
             };
+            let event_name = producer.event.clone().unwrap_or_else(|| producer.name.clone());
+            let event_type = world.event_type(&event_name);
             world.add_producer(
                 &producer.name,
                 topic,
@@ -157,12 +210,19 @@ impl Simulation {
                 producer.records,
                 producer.record_size.unwrap_or(defaults::RECORD_SIZE),
                 producer.start.map_or(0, |d| d.0.micros()),
+                event_type,
+                build_publisher(producer),
             );
         }
         // Timeline actions, plus producers' rate schedules as `set_rate` actions.
         let group_index = |name: &Option<String>| {
             name.as_ref()
                 .and_then(|n| scenario.groups.iter().position(|g| &g.name == n))
+                .map(|i| i as u16)
+        };
+        let dependency_index = |name: &Option<String>| {
+            name.as_ref()
+                .and_then(|n| scenario.dependencies.iter().position(|d| &d.name == n))
                 .map(|i| i as u16)
         };
         let producer_index = |name: &Option<String>| {
@@ -180,6 +240,7 @@ impl Simulation {
                 instance: a.instance.map(|i| i as u16),
                 producer: producer_index(&a.producer),
                 rate: a.rate.map(|r| r.0.per_second()),
+                dependency: dependency_index(&a.dependency),
             })
             .collect();
         for (index, producer) in scenario.producers.iter().enumerate() {
@@ -191,7 +252,24 @@ impl Simulation {
                     instance: None,
                     producer: Some(index as u16),
                     rate: Some(change.rate.0.per_second()),
+                    dependency: None,
                 });
+            }
+        }
+        // Dependency outage windows become outage_start / outage_end actions.
+        for (index, dependency) in scenario.dependencies.iter().enumerate() {
+            for window in &dependency.outages {
+                for (at, kind) in [(window.from, ActionKind::OutageStart), (window.to, ActionKind::OutageEnd)] {
+                    actions.push(Action {
+                        at: at.0.micros(),
+                        kind,
+                        group: None,
+                        instance: None,
+                        producer: None,
+                        rate: None,
+                        dependency: Some(index as u16),
+                    });
+                }
             }
         }
         // Stable sort: same-time actions keep file order.
@@ -333,6 +411,164 @@ impl Observer for Vec<Box<dyn Observer>> {
             observer.on_finish(now, world);
         }
     }
+}
+
+/// The publisher of a producer: direct (maybe a faulty dual write), outbox relay or CDC.
+fn build_publisher(producer: &ProducerSpec) -> Publisher {
+    match producer.publish {
+        PublishMode::Direct => Publisher::Direct(producer.dual_write.as_ref().map(|d| (d.crash, d.order))),
+        PublishMode::Outbox => {
+            let spec = producer.outbox.clone().unwrap_or_default();
+            Publisher::Outbox(OutboxRelay::new(
+                spec.poll_interval.map_or(defaults::OUTBOX_POLL_INTERVAL, |d| d.0.micros()),
+                spec.batch_size.unwrap_or(defaults::OUTBOX_BATCH),
+                spec.workers.unwrap_or(1),
+                spec.publish_time.map_or(DurationDist::Constant(defaults::OUTBOX_PUBLISH_TIME), |d| d.0),
+                spec.crash.unwrap_or(0.0),
+                spec.restart_after.map_or(defaults::RESTART_AFTER, |d| d.0.micros()),
+                spec.cleanup_after.map_or(defaults::OUTBOX_CLEANUP, |d| d.0.micros()),
+            ))
+        }
+        PublishMode::Cdc => {
+            let spec = producer.cdc.clone().unwrap_or_default();
+            Publisher::Cdc(CdcConnector::new(
+                spec.lag.map_or(DurationDist::Exponential { mean: defaults::CDC_LAG as f64 }, |d| d.0),
+                spec.flush_interval.map_or(defaults::CDC_FLUSH, |d| d.0.micros()),
+                spec.restart_after.map_or(defaults::RESTART_AFTER, |d| d.0.micros()),
+            ))
+        }
+    }
+}
+
+/// The back-off policy of a retry spec (Spring's ExponentialBackOff or FixedBackOff).
+pub fn backoff_policy(spec: &crate::scenario::model::RetrySpec) -> Result<BackoffPolicy, BuildError> {
+    let attempts = spec.max_attempts.unwrap_or(defaults::RETRY_MAX_ATTEMPTS);
+    Ok(match spec.fixed {
+        Some(interval) => BackoffPolicy::Fixed(FixedBackOff::new(interval.0.micros() / MILLIS, attempts)),
+        None => {
+            let mut policy = ExponentialBackOff::new(
+                spec.initial.map_or(defaults::RETRY_INITIAL, |d| d.0.micros()) / MILLIS,
+                spec.multiplier.unwrap_or(defaults::RETRY_MULTIPLIER),
+            )
+            .map_err(|e| BuildError::Invalid(e.to_string()))?
+            .with_max_interval_ms(spec.max_interval.map_or(defaults::RETRY_MAX_INTERVAL, |d| d.0.micros()) / MILLIS)
+            .with_max_attempts(attempts);
+            if let Some(elapsed) = spec.max_elapsed {
+                policy = policy.with_max_elapsed_time_ms(elapsed.0.micros() / MILLIS);
+            }
+            BackoffPolicy::Exponential(policy)
+        }
+    })
+}
+
+/// Builds a group's handler, creating its retry topics and dead-letter topic (auto-created
+/// like Spring's `RetryTopicConfiguration` does) and subscribing the group to the retry topics.
+fn build_handler(
+    world: &mut World,
+    scenario: &Scenario,
+    spec: &HandlerSpec,
+    topics: &mut Vec<u16>,
+) -> Result<Handler, BuildError> {
+    let main = *topics.first().ok_or(BuildError::Invalid("a group without topics".into()))?;
+    let main_name = world.topics[main as usize].name.clone();
+    let partitions = world.topics[main as usize].partitions.len() as u32;
+    let retention = world.topics[main as usize].retention;
+    let find_or_add = |world: &mut World, name: &str| -> u16 {
+        match world.topics.iter().position(|t| t.name == name) {
+            Some(index) => index as u16,
+            None => world.add_topic(name, partitions, retention),
+        }
+    };
+    let mut retry = None;
+    if let Some(retry_spec) = &spec.retry {
+        let policy = backoff_policy(retry_spec)?;
+        let mut retry_topics = Vec::new();
+        if retry_spec.mode == RetryMode::Topics {
+            let (delays, _) = policy.delays(crate::backoff::MAX_CLI_DELAYS);
+            let fixed = retry_spec.fixed.is_some();
+            for delay_ms in delays {
+                // Spring's naming: `-retry-<delay ms>` per distinct delay (one topic reused for
+                // a repeated maximum delay), or a single `-retry` topic for a fixed back-off.
+                let name = if fixed {
+                    format!("{main_name}-retry")
+                } else {
+                    format!("{main_name}-retry-{delay_ms}")
+                };
+                let topic = find_or_add(world, &name);
+                world.topics[topic as usize].due_delay = delay_ms * MILLIS;
+                if !topics.contains(&topic) {
+                    topics.push(topic);
+                }
+                retry_topics.push((topic, delay_ms * MILLIS));
+            }
+        }
+        retry = Some(Retry { mode: retry_spec.mode, policy, topics: retry_topics });
+    }
+    let dead_letter = if spec.dead_letter.unwrap_or(spec.retry.is_some()) {
+        let name = spec.dead_letter_topic.clone().unwrap_or_else(|| format!("{main_name}.DLT"));
+        let topic = find_or_add(world, &name);
+        world.topics[topic as usize].retained = true;
+        Some(topic)
+    } else {
+        None
+    };
+    let mut poison_keys = Vec::new();
+    for key in &spec.poison_keys {
+        for (p, producer) in scenario.producers.iter().enumerate() {
+            let Some(pattern) = producer.keys.as_deref().and_then(|k| parse_key_pattern(k).ok()) else {
+                continue;
+            };
+            let index = if pattern.ranged {
+                key.strip_prefix(pattern.prefix.as_str())
+                    .and_then(|rest| rest.strip_suffix(pattern.suffix.as_str()))
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .filter(|n| (pattern.first..pattern.first + u64::from(pattern.count)).contains(n))
+                    .map(|n| (n - pattern.first) as u32)
+            } else {
+                (key == &pattern.prefix).then_some(0)
+            };
+            if let Some(index) = index {
+                poison_keys.push((p as u16, index));
+            }
+        }
+    }
+    poison_keys.sort_unstable();
+    let dependency = spec
+        .calls
+        .as_ref()
+        .map(|name| {
+            world
+                .dependencies
+                .iter()
+                .position(|d| &d.name == name)
+                .map(|i| i as u16)
+                .ok_or(BuildError::UnknownName { kind: "dependency", name: name.clone() })
+        })
+        .transpose()?;
+    let events = spec.events.iter().map(|e| world.event_type(e)).collect();
+    let mut emits = Vec::new();
+    for emit in &spec.emit {
+        let topic = world
+            .topics
+            .iter()
+            .position(|t| t.name == emit.topic)
+            .ok_or(BuildError::UnknownName { kind: "topic", name: emit.topic.clone() })? as u16;
+        let event_type = world.event_type(emit.event.as_deref().unwrap_or(&emit.topic));
+        let on = emit.on.as_ref().map(|e| world.event_type(e));
+        emits.push(world::Emit { topic, event_type, on });
+    }
+    Ok(Handler {
+        events,
+        transient_failure: spec.transient_failure,
+        poison: spec.poison,
+        poison_keys,
+        dependency,
+        retry,
+        dead_letter,
+        idempotency: spec.idempotency,
+        dedup_ttl: spec.dedup_ttl.map(|d| d.0.micros()),
+        emits,
+    })
 }
 
 /// The key space of a pattern with every key's partition precomputed.

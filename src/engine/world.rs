@@ -9,8 +9,15 @@
 //! changes are noticed at poll boundaries, as in Kafka, so a rebalance waits for members to
 //! finish their current batch.
 
+mod handling;
+mod publishing;
+
+pub use handling::{AttemptOutcome, BackoffPolicy, BackoffRun, Dependency, Emit, Handler, HandlingState, HandlingStats, Retry};
+pub use publishing::{CdcConnector, ConnectorState, OutboxRelay, PublishStats, Publisher, WorkerState};
+
 use super::queue::EventQueue;
 use crate::distribution::{exponential, DurationDist, KeyChooser};
+use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::assignor::{self, AssignorKind, Subscription, TopicPartition};
 use crate::kafka::log::{PartitionLog, Record, NO_KEY};
 use crate::kafka::partitioner::StickyPartitioner;
@@ -32,6 +39,14 @@ pub struct Topic {
     /// Groups subscribed to this topic, with the index of this topic's first partition in the
     /// group's flat partition table.
     pub subscribers: Vec<(u16, u32)>,
+    /// For a retry topic: how long after being appended a record becomes due (Spring pauses
+    /// the partition until then).
+    pub due_delay: u64,
+    /// Keep every record in memory (dead-letter topics: they can be replayed).
+    pub retained: bool,
+    /// Partition of each key of a producer's key space in this topic (murmur2, computed on
+    /// first use).
+    key_partitions: BTreeMap<u16, Vec<u32>>,
 }
 
 /// A producer's key space from a pattern such as `order-{1..10000}`.
@@ -69,6 +84,26 @@ pub enum Keys {
     Keyed { space: KeySpace, chooser: KeyChooser },
     /// Keyless records: Kafka ≥ 3.3's sticky partitioning.
     Keyless(StickyPartitioner),
+    /// The entity key travels only in the payload: records are keyless (sticky partitioning),
+    /// so events of one entity spread over partitions.
+    Payload {
+        /// The entity key space.
+        space: KeySpace,
+        /// How entity keys are drawn.
+        chooser: KeyChooser,
+        /// The partitioner of the keyless records.
+        sticky: StickyPartitioner,
+    },
+}
+
+impl Keys {
+    /// The entity key space, if records carry entity keys.
+    pub fn space(&self) -> Option<&KeySpace> {
+        match self {
+            Keys::Keyed { space, .. } | Keys::Payload { space, .. } => Some(space),
+            Keys::Keyless(_) => None,
+        }
+    }
 }
 
 /// A producer of records.
@@ -96,6 +131,12 @@ pub struct Producer {
     pub paused: bool,
     /// Serialized record size in bytes.
     pub record_size: u32,
+    /// Event type of its records.
+    pub event_type: u16,
+    /// How its events reach Kafka.
+    pub publisher: Publisher,
+    /// Dual-write / outbox / CDC counters.
+    pub publish_stats: PublishStats,
     /// Invalidates scheduled emissions after a pause or a rate change.
     epoch: u32,
     rng: Stream,
@@ -204,6 +245,12 @@ pub struct Instance {
     commit_timer: bool,
     /// Round-robin start over partitions for fetching.
     poll_cursor: usize,
+    /// The planned outcome of the attempt in flight.
+    pub attempt: AttemptOutcome,
+    /// The back-off of a record being retried in place.
+    pub backoff: Option<BackoffRun>,
+    /// A wake-up is scheduled for when a retry-topic record becomes due.
+    due_wake: Option<SimTime>,
     rng: Stream,
 }
 
@@ -243,6 +290,10 @@ pub struct Group {
     rebalance: Option<Rebalance>,
     /// After a cooperative first round revoked partitions, the follow-up round is due.
     second_round_due: bool,
+    /// What the handler does (None: every record succeeds with no side effect).
+    pub handler: Option<Handler>,
+    /// Handler state and counters.
+    pub handling: HandlingState,
 }
 
 impl Group {
@@ -287,6 +338,12 @@ pub(crate) enum Event {
     AutoCommit { group: u16, instance: u16, incarnation: u32 },
     SessionTimeout { group: u16, instance: u16, incarnation: u32 },
     RebalanceComplete { group: u16 },
+    OutboxPoll { producer: u16, worker: u16, epoch: u32 },
+    OutboxPublished { producer: u16, worker: u16, epoch: u32 },
+    RelayRestart { producer: u16, worker: u16, epoch: u32 },
+    CdcCapture { producer: u16, epoch: u32 },
+    CdcFlush { producer: u16 },
+    ConnectorRestart { producer: u16, epoch: u32 },
     Action { index: u32 },
     Narration { step: u32 },
     Sample,
@@ -307,6 +364,8 @@ pub struct Action {
     pub producer: Option<u16>,
     /// New rate for `set_rate`.
     pub rate: Option<f64>,
+    /// Dependency index for outage actions.
+    pub dependency: Option<u16>,
 }
 
 /// The whole simulated state plus its agenda.
@@ -322,6 +381,10 @@ pub struct World {
     pub producers: Vec<Producer>,
     /// Consumer groups.
     pub groups: Vec<Group>,
+    /// Systems handlers call synchronously.
+    pub dependencies: Vec<Dependency>,
+    /// Event type names (records carry an index).
+    pub event_types: Vec<String>,
     /// The timeline.
     pub actions: Vec<Action>,
     /// Narration step times.
@@ -343,6 +406,8 @@ impl World {
             topics: Vec::new(),
             producers: Vec::new(),
             groups: Vec::new(),
+            dependencies: Vec::new(),
+            event_types: Vec::new(),
             actions: Vec::new(),
             narration: Vec::new(),
             sample_interval,
@@ -352,13 +417,35 @@ impl World {
         }
     }
 
-    pub(crate) fn add_topic(&mut self, name: &str, partitions: u32, retention: u64) {
+    pub(crate) fn add_topic(&mut self, name: &str, partitions: u32, retention: u64) -> u16 {
         self.topics.push(Topic {
             name: name.to_string(),
             partitions: vec![PartitionLog::default(); partitions as usize],
             retention,
             subscribers: Vec::new(),
+            due_delay: 0,
+            retained: false,
+            key_partitions: BTreeMap::new(),
         });
+        (self.topics.len() - 1) as u16
+    }
+
+    /// The index of an event type name, registering it on first use.
+    pub(crate) fn event_type(&mut self, name: &str) -> u16 {
+        match self.event_types.iter().position(|n| n == name) {
+            Some(index) => index as u16,
+            None => {
+                self.event_types.push(name.to_string());
+                (self.event_types.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Hands out the next event id.
+    pub(crate) fn next_event_id(&mut self) -> u64 {
+        let id = self.next_event_id;
+        self.next_event_id += 1;
+        id
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -373,11 +460,10 @@ impl World {
         limit: Option<u64>,
         record_size: u32,
         start: SimTime,
+        event_type: u16,
+        publisher: Publisher,
     ) {
-        let key_count = match &keys {
-            Keys::Keyed { space, .. } => space.count as usize,
-            Keys::Keyless(_) => 0,
-        };
+        let key_count = keys.space().map_or(0, |space| space.count as usize);
         let index = self.producers.len() as u16;
         self.producers.push(Producer {
             name: name.to_string(),
@@ -391,13 +477,24 @@ impl World {
             produced: 0,
             paused: false,
             record_size,
+            event_type,
+            publisher,
+            publish_stats: PublishStats::default(),
             epoch: 0,
             rng: Stream::new(self.seed, &format!("producer:{name}")),
         });
         self.schedule_first_emission(index, start);
+        self.start_publisher(index);
     }
 
-    pub(crate) fn add_group(&mut self, name: &str, topics: Vec<u16>, instances: u32, config: GroupConfig) {
+    pub(crate) fn add_group(
+        &mut self,
+        name: &str,
+        topics: Vec<u16>,
+        instances: u32,
+        config: GroupConfig,
+        handler: Option<Handler>,
+    ) {
         let index = self.groups.len() as u16;
         let mut partitions = Vec::new();
         for &topic in &topics {
@@ -426,6 +523,8 @@ impl World {
             ghosts: Vec::new(),
             rebalance: None,
             second_round_due: false,
+            handler,
+            handling: HandlingState::default(),
         });
         for _ in 0..instances {
             self.new_instance(index);
@@ -460,6 +559,9 @@ impl World {
             next_auto_commit: self.now + g.config.auto_commit_interval,
             commit_timer: false,
             poll_cursor: 0,
+            attempt: AttemptOutcome::Success,
+            backoff: None,
+            due_wake: None,
             rng,
         });
         index
@@ -514,6 +616,14 @@ impl World {
                 self.on_session_timeout(group, Owner { instance, incarnation });
             }
             Event::RebalanceComplete { group } => self.complete_rebalance(group),
+            Event::OutboxPoll { producer, worker, epoch } => self.on_outbox_poll(producer, worker, epoch),
+            Event::OutboxPublished { producer, worker, epoch } => {
+                self.on_outbox_published(producer, worker, epoch)
+            }
+            Event::RelayRestart { producer, worker, epoch } => self.on_relay_restart(producer, worker, epoch),
+            Event::CdcCapture { producer, epoch } => self.on_cdc_capture(producer, epoch),
+            Event::CdcFlush { producer } => self.on_cdc_flush(producer),
+            Event::ConnectorRestart { producer, epoch } => self.on_connector_restart(producer, epoch),
             Event::Action { index } => self.on_action(index as usize),
             Event::Narration { step } => self.emit(SimEvent::Narration { step }),
             Event::Sample => {
@@ -588,19 +698,13 @@ impl World {
     }
 
     fn produce_one(&mut self, producer: u16) {
-        let event_id = self.next_event_id;
-        self.next_event_id += 1;
+        let event_id = self.next_event_id();
         let now = self.now;
         let p = &mut self.producers[producer as usize];
-        let (key, partition) = match &mut p.keys {
-            Keys::Keyed { space, chooser } => {
-                let key = chooser.sample(&mut p.rng);
-                (key, space.partition_of[key as usize])
-            }
-            Keys::Keyless(sticky) => {
-                let rng = &mut p.rng;
-                (NO_KEY, sticky.partition(p.record_size, || rng.next_u32()))
-            }
+        let (key, keyed) = match &p.keys {
+            Keys::Keyed { chooser, .. } => (chooser.sample(&mut p.rng), true),
+            Keys::Payload { chooser, .. } => (chooser.sample(&mut p.rng), false),
+            Keys::Keyless(_) => (NO_KEY, false),
         };
         let key_seq = if key == NO_KEY {
             0
@@ -610,23 +714,64 @@ impl World {
             *seq
         };
         p.produced += 1;
-        let topic = p.topic;
-        let record = Record {
-            produced_at: now,
-            event_id,
-            key,
-            key_seq,
-            producer,
+        let mut record = Record::root(now, event_id, key, key_seq, producer, p.event_type);
+        record.keyed = keyed;
+        self.publish(producer, record);
+    }
+
+    /// Appends a record to a topic (to `partition`, or the one the producer's partitioner
+    /// picks), tells the observers and wakes idle readers. Returns the partition and offset.
+    pub(crate) fn append(&mut self, topic: u16, record: Record, partition: Option<u32>) -> (u32, u64) {
+        let partition = match partition {
+            Some(p) => p,
+            None => self.choose_partition(topic, &record),
         };
         let offset = self.topics[topic as usize].partitions[partition as usize].append(record);
         self.emit(SimEvent::Produced {
-            producer,
+            producer: record.producer,
             topic,
             partition,
             offset,
             record,
         });
         self.wake_readers(topic, partition);
+        (partition, offset)
+    }
+
+    /// Kafka's default partitioner: murmur2 of the key for keyed records; the producer's
+    /// sticky partitioner for keyless records to its own topic; event ids spread other keyless
+    /// records.
+    fn choose_partition(&mut self, topic: u16, record: &Record) -> u32 {
+        let partitions = self.topics[topic as usize].partitions.len() as u32;
+        let producer = &mut self.producers[record.producer as usize];
+        if record.keyed && record.key != NO_KEY {
+            if producer.topic == topic {
+                if let Some(space) = producer.keys.space() {
+                    return space.partition_of[record.key as usize];
+                }
+            }
+            let cache = self.topics[topic as usize]
+                .key_partitions
+                .entry(record.producer)
+                .or_insert_with(|| match producer.keys.space() {
+                    Some(space) => (0..space.count)
+                        .map(|k| partition_for_key(space.key_text(k).as_bytes(), partitions))
+                        .collect(),
+                    None => Vec::new(),
+                });
+            return cache.get(record.key as usize).copied().unwrap_or(0);
+        }
+        if producer.topic == topic {
+            let size = producer.record_size;
+            let rng = &mut producer.rng;
+            match &mut producer.keys {
+                Keys::Keyless(sticky) | Keys::Payload { sticky, .. } => {
+                    return sticky.partition(size, || rng.next_u32());
+                }
+                Keys::Keyed { .. } => {}
+            }
+        }
+        (record.event_id % u64::from(partitions)) as u32
     }
 
     /// Wakes the idle owner of `topic`/`partition` in every subscribed group (a long-poll fetch
@@ -695,6 +840,15 @@ impl World {
         let auto = g.config.commit == CommitPolicy::Auto;
         let i = &mut g.instances[instance as usize];
         i.waiting = true;
+        // Retry-topic records not due yet: Spring pauses the partition and resumes it when
+        // the first record is due.
+        if let Some(due) = next_due(&self.topics, &g.partitions, &i.assigned) {
+            if i.due_wake.is_none_or(|at| at > due) {
+                i.due_wake = Some(due);
+                let incarnation = i.incarnation;
+                self.queue.schedule(due, Event::Poll { group, instance, incarnation });
+            }
+        }
         // A real consumer keeps calling poll() while idle, so auto-commit still happens on
         // time; model that with a timer instead of busy polling.
         if !auto || i.commit_timer {
@@ -769,6 +923,8 @@ impl World {
         }
         let start = i.poll_cursor % owned;
         i.poll_cursor = (start + 1) % owned;
+        i.due_wake = None;
+        let now = self.now;
         for k in 0..owned {
             if budget == 0 {
                 break;
@@ -803,10 +959,15 @@ impl World {
             }
             let from = gp.position;
             let available = log.end_offset().saturating_sub(from) as usize;
-            let take = available.min(budget);
+            let mut take = available.min(budget);
+            let due_delay = self.topics[gp.topic as usize].due_delay;
             for n in 0..take as u64 {
                 let offset = from + n;
                 if let Some(&record) = log.get(offset) {
+                    if due_delay > 0 && record.produced_at + due_delay > now {
+                        take = n as usize; // the rest of this retry topic is not due yet
+                        break;
+                    }
                     i.batch.push_back(Delivery { slot, offset, record });
                 }
             }
@@ -828,13 +989,12 @@ impl World {
     fn process_next(&mut self, group: u16, instance: u16) {
         let g = &mut self.groups[group as usize];
         let commit = g.config.commit;
-        let processing = g.config.processing;
         let i = &mut g.instances[instance as usize];
         match i.batch.pop_front() {
             Some(delivery) => {
-                let took = processing.sample(&mut i.rng);
                 i.in_flight = Some(delivery);
                 let incarnation = i.incarnation;
+                let took = self.begin_attempt(group, instance);
                 self.queue.schedule(
                     self.now + took,
                     Event::ProcessDone { group, instance, incarnation },
@@ -850,12 +1010,18 @@ impl World {
     }
 
     fn on_process_done(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
-        let Some(delivery) = g.instances[instance as usize].in_flight.take() else {
+        let g = &self.groups[group as usize];
+        let Some(delivery) = g.instances[instance as usize].in_flight else {
             return;
         };
+        let duplicate = delivery.offset < g.partitions[delivery.slot as usize].high_water;
+        let Some((disposition, effect, out_of_order)) = self.finish_attempt(group, instance, delivery, duplicate)
+        else {
+            return; // retried in place: the record stays in flight
+        };
+        let g = &mut self.groups[group as usize];
+        g.instances[instance as usize].in_flight = None;
         let gp = &mut g.partitions[delivery.slot as usize];
-        let duplicate = delivery.offset < gp.high_water;
         gp.high_water = gp.high_water.max(delivery.offset + 1);
         gp.processed = delivery.offset + 1;
         let (topic, partition) = (gp.topic, gp.partition);
@@ -868,6 +1034,9 @@ impl World {
             offset: delivery.offset,
             record: delivery.record,
             duplicate,
+            disposition,
+            effect,
+            out_of_order,
         });
         if commit == CommitPolicy::Record {
             self.commit(group, delivery.slot, delivery.offset + 1);
@@ -1170,6 +1339,20 @@ impl World {
                     self.schedule_first_emission(producer, self.now);
                 }
             }
+            ActionKind::OutageStart | ActionKind::OutageEnd => {
+                let Some(dependency) = action.dependency else { return };
+                let down = action.kind == ActionKind::OutageStart;
+                let d = &mut self.dependencies[dependency as usize];
+                if d.down != down {
+                    d.down = down;
+                    self.emit(SimEvent::OutageChanged { dependency, down });
+                }
+            }
+            ActionKind::ReplayDlq => self.replay_dead_letters(action.group.unwrap_or(0)),
+            ActionKind::CrashRelay => self.crash_relay(action.producer.unwrap_or(0)),
+            ActionKind::PauseConnector => self.control_connector(action.producer.unwrap_or(0), Some(true)),
+            ActionKind::ResumeConnector => self.control_connector(action.producer.unwrap_or(0), Some(false)),
+            ActionKind::CrashConnector => self.control_connector(action.producer.unwrap_or(0), None),
             ActionKind::SetRate => {
                 let producer = action.producer.unwrap_or(0);
                 let p = &mut self.producers[producer as usize];
@@ -1204,6 +1387,8 @@ impl World {
         }
         i.state = InstanceState::Crashed;
         i.in_flight = None;
+        i.backoff = None;
+        i.due_wake = None;
         i.batch.clear();
         i.waiting = false;
         i.joined = false;
@@ -1254,6 +1439,8 @@ impl World {
             return;
         }
         i.in_flight = None;
+        i.backoff = None;
+        i.due_wake = None;
         i.batch.clear();
         if g.config.commit == CommitPolicy::Auto {
             self.commit_owned(group, instance);
@@ -1290,16 +1477,35 @@ impl World {
                     let gp = &self.groups[group as usize].partitions[(base + p as u32) as usize];
                     keep_from = keep_from.min(gp.committed.unwrap_or(0));
                 }
+                let retained = self.topics[t].retained;
                 let log = &mut self.topics[t].partitions[p];
                 log.apply_retention(now, retention);
                 if keep_from == u64::MAX {
                     keep_from = log.end_offset();
                 }
-                log.release_below(keep_from);
+                if !retained {
+                    log.release_below(keep_from);
+                }
             }
         }
         self.emit(SimEvent::Sample);
     }
+}
+
+/// When the first not-yet-due record among the instance's retry-topic partitions becomes due.
+fn next_due(topics: &[Topic], partitions: &[GroupPartition], assigned: &[u32]) -> Option<SimTime> {
+    assigned
+        .iter()
+        .filter_map(|&slot| {
+            let gp = &partitions[slot as usize];
+            let topic = &topics[gp.topic as usize];
+            if topic.due_delay == 0 {
+                return None;
+            }
+            let log = &topic.partitions[gp.partition as usize];
+            log.get(gp.position).map(|record| record.produced_at + topic.due_delay)
+        })
+        .min()
 }
 
 /// The member id the assignor sees for instance `index` (zero-padded so that sorting by member

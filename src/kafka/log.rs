@@ -19,16 +19,50 @@ pub const NO_KEY: u32 = u32::MAX;
 /// One record in a partition log. Small and `Copy`: the engine moves records by value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
-    /// When the producer appended it.
+    /// When it was appended to this log.
     pub produced_at: SimTime,
-    /// Globally unique event id (also the idempotency key of handlers).
+    /// When the event came into being (the business write); earlier than `produced_at` when
+    /// an outbox relay or CDC connector published it, or for retried records.
+    pub origin_at: SimTime,
+    /// Globally unique event id (also the idempotency key of handlers). Kept across retries,
+    /// dead-lettering and replays; a relay that publishes twice publishes the same id twice.
     pub event_id: u64,
-    /// Index into the producer's key space, or [`NO_KEY`].
+    /// The event id of the first event of the chain (the saga), for end-to-end latency.
+    pub correlation_id: u64,
+    /// The event id of the event whose handling produced this one (0 for a root event).
+    pub causation_id: u64,
+    /// Index into the producer's key space, or [`NO_KEY`] for records without an entity key.
     pub key: u32,
     /// The per-key sequence number (1-based), to check per-key ordering downstream.
     pub key_seq: u32,
-    /// Which producer wrote it.
+    /// Which producer (key space) the entity key belongs to.
     pub producer: u16,
+    /// Event type (index into the world's event type names).
+    pub event_type: u16,
+    /// Failed attempts so far (retry topics and the DLT carry the count along).
+    pub attempts: u16,
+    /// Whether the Kafka record has a key (entity key as record key); keyless records are
+    /// spread by the sticky partitioner even when their payload names an entity.
+    pub keyed: bool,
+}
+
+impl Record {
+    /// A fresh root record.
+    pub fn root(at: SimTime, event_id: u64, key: u32, key_seq: u32, producer: u16, event_type: u16) -> Self {
+        Record {
+            produced_at: at,
+            origin_at: at,
+            event_id,
+            correlation_id: event_id,
+            causation_id: 0,
+            key,
+            key_seq,
+            producer,
+            event_type,
+            attempts: 0,
+            keyed: key != NO_KEY,
+        }
+    }
 }
 
 /// How many records are summarised in one dropped segment.
@@ -135,13 +169,7 @@ mod tests {
     use super::*;
 
     fn record(at: SimTime) -> Record {
-        Record {
-            produced_at: at,
-            event_id: at,
-            key: NO_KEY,
-            key_seq: 0,
-            producer: 0,
-        }
+        Record::root(at, at, NO_KEY, 0, 0, 0)
     }
 
     #[test]

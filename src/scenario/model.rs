@@ -38,6 +38,10 @@ pub struct Scenario {
     /// Consumer groups (`[[group]]` tables).
     #[serde(default, rename = "group")]
     pub groups: Vec<GroupSpec>,
+    /// Downstream systems handlers call synchronously (`[[dependency]]` tables): a payment
+    /// gateway, or the source service an event-notification consumer calls back.
+    #[serde(default, rename = "dependency")]
+    pub dependencies: Vec<DependencySpec>,
     /// Timed actions: crashes, restarts, scaling, producer changes (`[[timeline]]` tables).
     #[serde(default, rename = "timeline")]
     pub timeline: Vec<ActionSpec>,
@@ -134,6 +138,255 @@ pub struct ProducerSpec {
     /// Serialized record size in bytes (default 200); drives the sticky partitioner's batches.
     #[serde(default)]
     pub record_size: Option<u32>,
+    /// Event type name of its records (default: the producer's name), e.g. "OrderPlaced".
+    #[serde(default)]
+    pub event: Option<String>,
+    /// Whether the entity key is the Kafka record key (default true). With `false` the key
+    /// only travels in the payload: records are keyless and spread by the sticky
+    /// partitioner, so per-entity order is not kept.
+    #[serde(default)]
+    pub keyed: Option<bool>,
+    /// How the service gets its events to Kafka: `direct` (default), `outbox` (polling
+    /// relay) or `cdc` (log-tailing connector).
+    #[serde(default)]
+    pub publish: PublishMode,
+    /// Dual-write faults for `publish = "direct"`.
+    #[serde(default)]
+    pub dual_write: Option<DualWriteSpec>,
+    /// Polling-relay settings for `publish = "outbox"`.
+    #[serde(default)]
+    pub outbox: Option<OutboxSpec>,
+    /// Connector settings for `publish = "cdc"`.
+    #[serde(default)]
+    pub cdc: Option<CdcSpec>,
+}
+
+/// How a service publishes the events of its database writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PublishMode {
+    /// Write the database, then (or before) send to Kafka: two steps that can be split by a
+    /// crash.
+    #[default]
+    Direct,
+    /// Write the event to an outbox table in the same transaction; a relay polls and
+    /// publishes it.
+    Outbox,
+    /// Write the event to the outbox; a CDC connector (Debezium-style) tails the database log.
+    Cdc,
+}
+
+/// Which write comes first in a dual write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DualWriteOrder {
+    /// Commit the database, then publish: a crash in between loses the event.
+    #[default]
+    DbFirst,
+    /// Publish, then commit: a failed commit leaves a phantom event.
+    PublishFirst,
+}
+
+/// Faults of the dual write.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DualWriteSpec {
+    /// Probability per event that the service fails between the two writes.
+    pub crash: f64,
+    /// Which write comes first.
+    #[serde(default)]
+    pub order: DualWriteOrder,
+}
+
+/// A polling outbox relay (`SELECT ... FOR UPDATE SKIP LOCKED LIMIT batch`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSpec {
+    /// How often each relay worker polls (default 1s).
+    #[serde(default)]
+    pub poll_interval: Option<DurationText>,
+    /// Rows per poll (default 100).
+    #[serde(default)]
+    pub batch_size: Option<u32>,
+    /// Relay workers; SKIP LOCKED gives each a disjoint batch (default 1).
+    #[serde(default)]
+    pub workers: Option<u32>,
+    /// Time to publish one batch and mark it published (default 20ms).
+    #[serde(default)]
+    pub publish_time: Option<DistText>,
+    /// Probability per batch that the worker crashes after publishing, before marking the
+    /// rows published (they are published again: duplicates, never loss).
+    #[serde(default)]
+    pub crash: Option<f64>,
+    /// How long a crashed worker stays down (default 5s).
+    #[serde(default)]
+    pub restart_after: Option<DurationText>,
+    /// Delete published rows after this long (default 7d).
+    #[serde(default)]
+    pub cleanup_after: Option<DurationText>,
+}
+
+/// A CDC connector reading the database log (Debezium-style).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CdcSpec {
+    /// Delay from commit to publish (default "exp(100ms)").
+    #[serde(default)]
+    pub lag: Option<DistText>,
+    /// How often the connector records its log position (default 1s); after a crash it
+    /// resumes from there, republishing what came after.
+    #[serde(default)]
+    pub flush_interval: Option<DurationText>,
+    /// How long a crashed connector stays down (default 5s).
+    #[serde(default)]
+    pub restart_after: Option<DurationText>,
+}
+
+/// A time window.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Start (inclusive).
+    pub from: DurationText,
+    /// End (exclusive).
+    pub to: DurationText,
+}
+
+/// A window in which a dependency answers slowly.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlowWindow {
+    /// Start (inclusive).
+    pub from: DurationText,
+    /// End (exclusive).
+    pub to: DurationText,
+    /// Call latency in the window.
+    pub latency: DistText,
+}
+
+/// A system called synchronously by handlers.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DependencySpec {
+    /// Name, e.g. "payment-gateway".
+    pub name: String,
+    /// Call latency (default 10ms).
+    #[serde(default)]
+    pub latency: Option<DistText>,
+    /// Windows in which every call fails (e.g. `[{ from = "10s", to = "20s" }]`).
+    #[serde(default)]
+    pub outages: Vec<Window>,
+    /// Windows with another latency.
+    #[serde(default)]
+    pub slow: Vec<SlowWindow>,
+}
+
+/// How a handler avoids repeating side effects on redelivery.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Idempotency {
+    /// Naive: every delivery repeats the side effect (double charges on redelivery).
+    #[default]
+    None,
+    /// A processed-event-id store (the seed's `processed_events` table), optionally with a TTL.
+    EventId,
+    /// A natural unique key (entity key + per-key sequence, e.g. a unique constraint).
+    NaturalKey,
+}
+
+/// Where failed records are retried.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RetryMode {
+    /// Retry in place (Spring's DefaultErrorHandler): partition order kept, the consumer
+    /// stalls, lag grows behind it.
+    #[default]
+    Blocking,
+    /// Non-blocking retry topics (`orders-retry-1000`, `orders-retry-2000`, ... then the DLT):
+    /// the partition keeps flowing, per-key order can break.
+    Topics,
+}
+
+/// A retry policy with Spring's back-off semantics.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySpec {
+    /// blocking (default) or topics.
+    #[serde(default)]
+    pub mode: RetryMode,
+    /// ExponentialBackOff initial interval (default 1s).
+    #[serde(default)]
+    pub initial: Option<DurationText>,
+    /// ExponentialBackOff multiplier (default 2.0).
+    #[serde(default)]
+    pub multiplier: Option<f64>,
+    /// Cap of one interval (default 30s).
+    #[serde(default)]
+    pub max_interval: Option<DurationText>,
+    /// Stop once this much back-off has accumulated (checked before adding the next).
+    #[serde(default)]
+    pub max_elapsed: Option<DurationText>,
+    /// Retries after the first attempt (default 3).
+    #[serde(default)]
+    pub max_attempts: Option<u64>,
+    /// A FixedBackOff of this interval instead of the exponential one.
+    #[serde(default)]
+    pub fixed: Option<DurationText>,
+}
+
+/// An event a handler publishes after processing (a pipeline step).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmitSpec {
+    /// Target topic.
+    pub topic: String,
+    /// Event type name (default: the target topic's name).
+    #[serde(default)]
+    pub event: Option<String>,
+    /// Only for incoming events of this type (default: every handled event).
+    #[serde(default)]
+    pub on: Option<String>,
+}
+
+/// What a group's handler does with each record.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandlerSpec {
+    /// Only these event types are handled; others are acknowledged without work.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Probability that an attempt fails transiently (retryable).
+    #[serde(default)]
+    pub transient_failure: f64,
+    /// Probability that a record is poison (non-retryable, e.g. a deserialization error).
+    #[serde(default)]
+    pub poison: f64,
+    /// Keys whose records are always poison.
+    #[serde(default)]
+    pub poison_keys: Vec<String>,
+    /// A dependency called on every attempt (fails during its outages, adds its latency).
+    #[serde(default)]
+    pub calls: Option<String>,
+    /// Retry policy (default: no retries).
+    #[serde(default)]
+    pub retry: Option<RetrySpec>,
+    /// Send records whose retries are exhausted (or that are poison) to a dead-letter topic
+    /// (default true when `retry` is set; otherwise failed records are logged and skipped).
+    #[serde(default)]
+    pub dead_letter: Option<bool>,
+    /// The dead-letter topic's name (default `<topic>.DLT`, same partition, as
+    /// `DeadLetterPublishingRecoverer` does).
+    #[serde(default)]
+    pub dead_letter_topic: Option<String>,
+    /// none (default), event-id or natural-key.
+    #[serde(default)]
+    pub idempotency: Idempotency,
+    /// How long the processed-event-id store keeps an id (default: forever).
+    #[serde(default)]
+    pub dedup_ttl: Option<DurationText>,
+    /// Events published after a successful attempt.
+    #[serde(default)]
+    pub emit: Vec<EmitSpec>,
 }
 
 /// When a consumer commits its offsets.
@@ -203,6 +456,9 @@ pub struct GroupSpec {
     /// `auto.offset.reset`: latest (Kafka's default) or earliest.
     #[serde(default)]
     pub offset_reset: OffsetReset,
+    /// What the handler does: failures, retries, dead letters, idempotency, emitted events.
+    #[serde(default)]
+    pub handler: Option<HandlerSpec>,
 }
 
 impl GroupSpec {
@@ -234,6 +490,9 @@ pub struct ActionSpec {
     /// The new rate (for `set_rate`).
     #[serde(default)]
     pub rate: Option<RateText>,
+    /// The dependency (for `outage_start` / `outage_end`).
+    #[serde(default)]
+    pub dependency: Option<String>,
 }
 
 /// The kinds of timeline action.
@@ -254,6 +513,20 @@ pub enum ActionKind {
     ResumeProducer,
     /// Change a producer's rate.
     SetRate,
+    /// A dependency starts failing every call.
+    OutageStart,
+    /// A dependency recovers.
+    OutageEnd,
+    /// Re-publish a group's dead-letter records to the original topic.
+    ReplayDlq,
+    /// Crash a producer's outbox relay workers.
+    CrashRelay,
+    /// Pause a producer's CDC connector.
+    PauseConnector,
+    /// Resume a paused CDC connector.
+    ResumeConnector,
+    /// Crash a producer's CDC connector (it resumes from its last flushed position).
+    CrashConnector,
 }
 
 impl ActionKind {
@@ -267,6 +540,13 @@ impl ActionKind {
             ActionKind::PauseProducer => "pause_producer",
             ActionKind::ResumeProducer => "resume_producer",
             ActionKind::SetRate => "set_rate",
+            ActionKind::OutageStart => "outage_start",
+            ActionKind::OutageEnd => "outage_end",
+            ActionKind::ReplayDlq => "replay_dlq",
+            ActionKind::CrashRelay => "crash_relay",
+            ActionKind::PauseConnector => "pause_connector",
+            ActionKind::ResumeConnector => "resume_connector",
+            ActionKind::CrashConnector => "crash_connector",
         }
     }
 }
