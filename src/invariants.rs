@@ -9,9 +9,14 @@
 //! - **Single owner**: outside a rebalance hand-over, a partition has at most one owner.
 //! - **Order**: within one ownership, records are processed in offset order without gaps.
 //! - **Bounded commits**: no offset beyond the log end is committed.
+//! - **Forwarding**: a record a handler sends to a retry topic or the dead-letter topic
+//!   appears there (same event id) before its offset is done, so retries and dead letters
+//!   are records too and fall under conservation.
+//! - **Publishing**: every event a service created is published, still in its outbox or log
+//!   backlog, or counted as lost by a dual write.
 
 use crate::engine::world::World;
-use crate::observer::{Observer, SimEvent};
+use crate::observer::{Disposition, Observer, SimEvent};
 use crate::time::SimTime;
 
 #[derive(Clone, Debug, Default)]
@@ -38,6 +43,8 @@ pub struct InvariantChecker {
     pub violations: Vec<String>,
     /// Events checked.
     pub events: u64,
+    /// Event ids appended since the last finished record (for the forwarding check).
+    recent_appends: Vec<(u64, u16)>,
 }
 
 impl InvariantChecker {
@@ -66,6 +73,7 @@ impl InvariantChecker {
             slot_base,
             violations: Vec::new(),
             events: 0,
+            recent_appends: Vec::new(),
         }
     }
 
@@ -82,6 +90,17 @@ impl InvariantChecker {
 
     /// Checks conservation against the world's logs (at the end of a run).
     pub fn check_conservation(&mut self, now: SimTime, world: &World) {
+        for producer in &world.producers {
+            let s = &producer.publish_stats;
+            let backlog = world.publish_backlog(world.producers.iter().position(|p| p.name == producer.name).unwrap_or(0) as u16);
+            if s.created != s.published + s.lost + backlog {
+                let text = format!(
+                    "producer {}: created {} != published {} + lost {} + backlog {}",
+                    producer.name, s.created, s.published, s.lost, backlog
+                );
+                self.violation(now, text);
+            }
+        }
         for (g, group) in world.groups.iter().enumerate() {
             for (slot, gp) in group.partitions.iter().enumerate() {
                 let state = self.groups[g][slot].clone();
@@ -132,7 +151,18 @@ impl Observer for InvariantChecker {
                     self.violation(now, format!("group {group}: {instance} revoked {topic}/{partition} it did not own ({owner:?})"));
                 }
             }
-            SimEvent::Processed { group, instance, topic, partition, offset, duplicate, .. } => {
+            SimEvent::Produced { topic, record, .. } => {
+                if self.recent_appends.len() < 64 {
+                    self.recent_appends.push((record.event_id, topic));
+                }
+            }
+            SimEvent::Processed { group, instance, topic, partition, offset, duplicate, disposition, record, .. } => {
+                let forwarded = matches!(disposition, Disposition::Retried | Disposition::DeadLettered);
+                let appended = self.recent_appends.iter().any(|&(id, t)| id == record.event_id && t != topic);
+                self.recent_appends.clear();
+                if forwarded && !appended {
+                    self.violation(now, format!("group {group}: event {} was {disposition:?} but never appended elsewhere", record.event_id));
+                }
                 let state = self.state(group, topic, partition);
                 let owner = state.owner;
                 let expected = state.expected.replace(offset + 1);

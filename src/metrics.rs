@@ -6,7 +6,8 @@
 //! however long the run is.
 
 use crate::engine::world::World;
-use crate::observer::{Observer, SimEvent, SkipReason};
+use crate::engine::world::BitSet;
+use crate::observer::{Disposition, Observer, SimEvent, SkipReason};
 use crate::time::SimTime;
 use hdrhistogram::Histogram;
 
@@ -115,6 +116,11 @@ pub struct GroupMetrics {
     pub rebalances: u64,
     /// Crashes of its instances.
     pub crashes: u64,
+    /// Time from the chain's first event (the click) to this group finishing a record
+    /// successfully: where in a pipeline the group's work lands.
+    pub step_latency: Histogram<u64>,
+    /// Largest sampled dead-letter queue depth.
+    pub max_dlq: u64,
 }
 
 /// Everything measured during a run.
@@ -128,6 +134,11 @@ pub struct Metrics {
     pub groups: Vec<GroupMetrics>,
     /// Produce-to-processed latency over all groups.
     pub end_to_end: Histogram<u64>,
+    /// Per producer: business write to first appearance in Kafka (outbox / CDC delay).
+    pub publish_latency: Vec<Histogram<u64>>,
+    /// Event ids seen in Kafka (a later append of the same id is a retry, replay or
+    /// republish, not a first publish).
+    published: BitSet,
     /// Lag, throughput and progress over time.
     pub series: Series,
     /// Reused sample row.
@@ -141,6 +152,12 @@ impl Metrics {
         for g in &world.groups {
             names.push(format!("lag:{}", g.name));
             names.push(format!("processed:{}", g.name));
+        }
+        for g in &world.groups {
+            names.push(format!("dlq:{}", g.name));
+        }
+        for p in &world.producers {
+            names.push(format!("backlog:{}", p.name));
         }
         for g in &world.groups {
             for gp in &g.partitions {
@@ -166,9 +183,13 @@ impl Metrics {
                     max_lag: 0,
                     rebalances: 0,
                     crashes: 0,
+                    step_latency: latency_histogram(),
+                    max_dlq: 0,
                 })
                 .collect(),
             end_to_end: latency_histogram(),
+            publish_latency: world.producers.iter().map(|_| latency_histogram()).collect(),
+            published: BitSet::default(),
             series: Series::new(names),
             scratch: Vec::new(),
         }
@@ -184,6 +205,14 @@ impl Metrics {
             self.groups[g].max_lag = self.groups[g].max_lag.max(lag);
             row.push(lag);
             row.push(self.groups[g].processed);
+        }
+        for g in 0..world.groups.len() {
+            let depth = world.dlq_depth(g as u16);
+            self.groups[g].max_dlq = self.groups[g].max_dlq.max(depth);
+            row.push(depth);
+        }
+        for p in 0..world.producers.len() {
+            row.push(world.publish_backlog(p as u16));
         }
         if keep {
             for group in &world.groups {
@@ -201,11 +230,17 @@ impl Observer for Metrics {
     #[inline]
     fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
         match *event {
-            SimEvent::Produced { topic, .. } => {
-                self.produced += 1;
+            SimEvent::Produced { topic, record, producer, .. } => {
                 self.produced_per_topic[topic as usize] += 1;
+                if self.published.insert(record.event_id) {
+                    self.produced += 1;
+                    if record.causation_id == 0 {
+                        let delay = record.produced_at.saturating_sub(record.origin_at).max(1);
+                        self.publish_latency[producer as usize].saturating_record(delay);
+                    }
+                }
             }
-            SimEvent::Processed { group, record, duplicate, .. } => {
+            SimEvent::Processed { group, record, duplicate, disposition, .. } => {
                 let g = &mut self.groups[group as usize];
                 g.processed += 1;
                 if duplicate {
@@ -214,6 +249,9 @@ impl Observer for Metrics {
                     let latency = now.saturating_sub(record.produced_at).max(1);
                     g.latency.saturating_record(latency);
                     self.end_to_end.saturating_record(latency);
+                }
+                if disposition == Disposition::Success && !duplicate {
+                    g.step_latency.saturating_record(now.saturating_sub(record.origin_at).max(1));
                 }
             }
             SimEvent::Fetched { group, count, .. } => {

@@ -2,7 +2,7 @@
 //! `kafka-consumer-groups.sh --describe` prints it, counters, latency percentiles, the trace
 //! hash. Shared by the CLI, the web app and the tests.
 
-use crate::engine::world::{InstanceState, World};
+use crate::engine::world::{HandlingStats, InstanceState, PublishStats, World};
 use crate::engine::{BuildError, Simulation};
 use crate::invariants::InvariantChecker;
 use crate::metrics::Metrics;
@@ -160,6 +160,29 @@ pub struct GroupReport {
     pub in_flight: u64,
     /// Produce-to-processed latency.
     pub latency: Latency,
+    /// From the chain's first event (the click) to this group's successful processing.
+    pub step_latency: Latency,
+    /// Handler counters (attempts, retries, dead letters, side effects, order).
+    pub handling: HandlingStats,
+    /// Records in the dead-letter topic not replayed yet, at the end.
+    pub dlq_depth: u64,
+    /// Largest sampled DLQ depth.
+    pub max_dlq_depth: u64,
+}
+
+/// Per-producer (publishing service) summary.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProducerReport {
+    /// Producer name.
+    pub name: String,
+    /// Its topic.
+    pub topic: String,
+    /// `direct`, `dual-write`, `outbox` or `cdc`.
+    pub publish: String,
+    /// Dual-write / outbox / CDC counters.
+    pub stats: PublishStats,
+    /// Business write to first appearance in Kafka.
+    pub publish_latency: Latency,
 }
 
 /// Whole-run counters.
@@ -171,8 +194,17 @@ pub struct Counters {
     pub processed: u64,
     /// Redeliveries over all groups.
     pub duplicates: u64,
-    /// Records some group never processed (retention or offset reset).
+    /// Events lost: never published (dual write), or never processed by some group
+    /// (retention, offset reset).
     pub lost: u64,
+    /// Phantom events (published for a write that failed).
+    pub phantom: u64,
+    /// Records sent to dead-letter topics.
+    pub dead_lettered: u64,
+    /// Side effects repeated for an already-applied event (double charges).
+    pub double_charges: u64,
+    /// Records processed after a later record of the same entity.
+    pub out_of_order: u64,
     /// Rebalances over all groups.
     pub rebalances: u64,
     /// Instance crashes.
@@ -207,6 +239,8 @@ pub struct Report {
     pub topics: Vec<TopicReport>,
     /// Per-group summaries.
     pub groups: Vec<GroupReport>,
+    /// Per-producer summaries.
+    pub producers: Vec<ProducerReport>,
     /// Produce-to-processed latency over all groups.
     pub latency: Latency,
     /// The consumer-groups table.
@@ -267,7 +301,8 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
         .groups
         .iter()
         .zip(&metrics.groups)
-        .map(|(group, m)| GroupReport {
+        .enumerate()
+        .map(|(index, (group, m))| GroupReport {
             name: group.name.clone(),
             assignor: group.config.assignor.name().to_string(),
             generation: group.generation,
@@ -286,13 +321,39 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
             max_lag: m.max_lag,
             in_flight: group.instances.iter().map(|i| i.records_in_hand() as u64).sum(),
             latency: Latency::of(&m.latency),
+            step_latency: Latency::of(&m.step_latency),
+            handling: group.handling.stats.clone(),
+            dlq_depth: world.dlq_depth(index as u16),
+            max_dlq_depth: m.max_dlq,
+        })
+        .collect();
+    let producers: Vec<ProducerReport> = world
+        .producers
+        .iter()
+        .zip(&metrics.publish_latency)
+        .map(|(p, latency)| ProducerReport {
+            name: p.name.clone(),
+            topic: world.topics[p.topic as usize].name.clone(),
+            publish: match &p.publisher {
+                crate::engine::world::Publisher::Direct(None) => "direct",
+                crate::engine::world::Publisher::Direct(Some(_)) => "dual-write",
+                crate::engine::world::Publisher::Outbox(_) => "outbox",
+                crate::engine::world::Publisher::Cdc(_) => "cdc",
+            }
+            .to_string(),
+            stats: p.publish_stats.clone(),
+            publish_latency: Latency::of(latency),
         })
         .collect();
     let counters = Counters {
         produced: metrics.produced,
         processed: groups.iter().map(|g| g.processed).sum(),
         duplicates: groups.iter().map(|g| g.duplicates).sum(),
-        lost: groups.iter().map(|g| g.lost).sum(),
+        lost: groups.iter().map(|g| g.lost).sum::<u64>() + producers.iter().map(|p| p.stats.lost).sum::<u64>(),
+        phantom: producers.iter().map(|p| p.stats.phantom).sum(),
+        dead_lettered: groups.iter().map(|g| g.handling.dead_lettered).sum(),
+        double_charges: groups.iter().map(|g| g.handling.repeated_side_effects).sum(),
+        out_of_order: groups.iter().map(|g| g.handling.out_of_order).sum(),
         rebalances: groups.iter().map(|g| g.rebalances).sum(),
         crashes: groups.iter().map(|g| g.crashes).sum(),
         kernel_events: world.kernel_events(),
@@ -313,6 +374,7 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
             })
             .collect(),
         groups,
+        producers,
         latency: Latency::of(&metrics.end_to_end),
         describe: describe(world),
         trace_hash: recorder.trace.hash.hex(),

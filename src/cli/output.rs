@@ -75,8 +75,8 @@ pub fn report_table(report: &Report) -> String {
     let c = &report.counters;
     let _ = writeln!(
         out,
-        "produced {}  processed {}  duplicates {}  lost {}  rebalances {}  crashes {}  kernel events {}",
-        c.produced, c.processed, c.duplicates, c.lost, c.rebalances, c.crashes, c.kernel_events
+        "produced {}  processed {}  duplicates {}  lost {}  phantom {}  dead-lettered {}  double charges {}  out-of-order {}  rebalances {}  crashes {}  kernel events {}",
+        c.produced, c.processed, c.duplicates, c.lost, c.phantom, c.dead_lettered, c.double_charges, c.out_of_order, c.rebalances, c.crashes, c.kernel_events
     );
     out.push('\n');
     let mut rows: Vec<Vec<String>> = report
@@ -116,6 +116,68 @@ pub fn report_table(report: &Report) -> String {
         &["GROUP", "ASSIGNOR", "PROCESSED", "DUPLICATES", "LAG", "MAX-LAG", "REBALANCES", "P50", "P90", "P99", "MAX"],
         &rows,
     ));
+    if report.groups.iter().any(|g| g.handling != Default::default()) {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = report
+            .groups
+            .iter()
+            .map(|g| {
+                let h = &g.handling;
+                vec![
+                    g.name.clone(),
+                    h.attempts.to_string(),
+                    h.failures.to_string(),
+                    h.retries.to_string(),
+                    h.dead_lettered.to_string(),
+                    g.dlq_depth.to_string(),
+                    h.dropped.to_string(),
+                    h.side_effects.to_string(),
+                    h.repeated_side_effects.to_string(),
+                    h.deduplicated.to_string(),
+                    h.out_of_order.to_string(),
+                    human_micros(g.step_latency.p50_us),
+                    human_micros(g.step_latency.p99_us),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "GROUP", "ATTEMPTS", "FAILURES", "RETRIES", "DEAD-LETTERED", "DLQ", "DROPPED", "SIDE-EFFECTS",
+                "DOUBLE-CHARGES", "DEDUPLICATED", "OUT-OF-ORDER", "STEP-P50", "STEP-P99",
+            ],
+            &rows,
+        ));
+    }
+    if report.producers.iter().any(|p| p.publish != "direct") {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = report
+            .producers
+            .iter()
+            .map(|p| {
+                let s = &p.stats;
+                vec![
+                    p.name.clone(),
+                    p.publish.clone(),
+                    s.created.to_string(),
+                    s.published.to_string(),
+                    s.lost.to_string(),
+                    s.phantom.to_string(),
+                    s.republished.to_string(),
+                    s.backlog.to_string(),
+                    s.peak_backlog.to_string(),
+                    human_micros(p.publish_latency.p50_us),
+                    human_micros(p.publish_latency.p99_us),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "PRODUCER", "PUBLISH", "CREATED", "PUBLISHED", "LOST", "PHANTOM", "REPUBLISHED", "BACKLOG",
+                "MAX-BACKLOG", "PUBLISH-P50", "PUBLISH-P99",
+            ],
+            &rows,
+        ));
+    }
     let _ = writeln!(out, "\ntrace hash: {} ({} events)", report.trace_hash, report.trace_events);
     out
 }

@@ -61,7 +61,8 @@ pub mod defaults {
     pub const RESTART_AFTER: u64 = 5 * SECONDS;
     /// Published outbox rows are kept this long (the seed's 7-day cleanup).
     pub const OUTBOX_CLEANUP: u64 = 7 * 24 * 3_600 * SECONDS;
-    /// CDC commit-to-publish lag (mean).
+    /// CDC commit-to-publish lag (mean of a normal with a 20% standard deviation: the seed's
+    /// "near real-time (~100ms)").
     pub const CDC_LAG: u64 = 100 * MILLIS;
     /// CDC offset flush interval.
     pub const CDC_FLUSH: u64 = SECONDS;
@@ -432,7 +433,10 @@ fn build_publisher(producer: &ProducerSpec) -> Publisher {
         PublishMode::Cdc => {
             let spec = producer.cdc.clone().unwrap_or_default();
             Publisher::Cdc(CdcConnector::new(
-                spec.lag.map_or(DurationDist::Exponential { mean: defaults::CDC_LAG as f64 }, |d| d.0),
+                spec.lag.map_or(
+                    DurationDist::Normal { mean: defaults::CDC_LAG as f64, std_dev: defaults::CDC_LAG as f64 / 5.0 },
+                    |d| d.0,
+                ),
                 spec.flush_interval.map_or(defaults::CDC_FLUSH, |d| d.0.micros()),
                 spec.restart_after.map_or(defaults::RESTART_AFTER, |d| d.0.micros()),
             ))

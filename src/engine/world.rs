@@ -12,7 +12,7 @@
 mod handling;
 mod publishing;
 
-pub use handling::{AttemptOutcome, BackoffPolicy, BackoffRun, Dependency, Emit, Handler, HandlingState, HandlingStats, Retry};
+pub use handling::{AttemptOutcome, BitSet, BackoffPolicy, BackoffRun, Dependency, Emit, Handler, HandlingState, HandlingStats, Retry};
 pub use publishing::{CdcConnector, ConnectorState, OutboxRelay, PublishStats, Publisher, WorkerState};
 
 use super::queue::EventQueue;

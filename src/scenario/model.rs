@@ -230,7 +230,8 @@ pub struct OutboxSpec {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CdcSpec {
-    /// Delay from commit to publish (default "exp(100ms)").
+    /// Delay from commit to publish (default "normal(100ms, 20ms)"); rows are still published
+    /// in log order.
     #[serde(default)]
     pub lag: Option<DistText>,
     /// How often the connector records its log position (default 1s); after a crash it

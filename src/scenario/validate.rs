@@ -4,7 +4,7 @@
 use super::error::{did_you_mean, ErrorKind, ScenarioError};
 use super::expect::Check;
 use super::json_locate::PathSegment;
-use super::model::{ActionKind, Arrival, Scenario};
+use super::model::{ActionKind, Arrival, PublishMode, RetryMode, Scenario};
 use super::parse::Source;
 use std::collections::BTreeSet;
 
@@ -312,6 +312,99 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         }
     }
     let producer_names: Vec<&str> = scenario.producers.iter().map(|p| p.name.as_str()).collect();
+    for (i, producer) in scenario.producers.iter().enumerate() {
+        let mode = producer.publish;
+        for (field, present, wanted) in [
+            ("dual_write", producer.dual_write.is_some(), PublishMode::Direct),
+            ("outbox", producer.outbox.is_some(), PublishMode::Outbox),
+            ("cdc", producer.cdc.is_some(), PublishMode::Cdc),
+        ] {
+            if present && mode != wanted {
+                let wanted_name = match wanted {
+                    PublishMode::Direct => "direct",
+                    PublishMode::Outbox => "outbox",
+                    PublishMode::Cdc => "cdc",
+                };
+                c.fail(
+                    &at("producer", i, field),
+                    format!("`{field}` only applies with publish = \"{wanted_name}\""),
+                    Some(format!("set publish = \"{wanted_name}\" or remove `{field}`")),
+                );
+            }
+        }
+        if let Some(dual) = &producer.dual_write {
+            c.check(
+                (0.0..=1.0).contains(&dual.crash),
+                &[key("producer"), PathSegment::Index(i), key("dual_write"), key("crash")],
+                || "a probability must be between 0 and 1".into(),
+                None,
+            );
+        }
+        if let Some(outbox) = &producer.outbox {
+            let path = |f: &str| vec![key("producer"), PathSegment::Index(i), key("outbox"), key(f)];
+            if let Some(crash) = outbox.crash {
+                c.check((0.0..=1.0).contains(&crash), &path("crash"), || "a probability must be between 0 and 1".into(), None);
+            }
+            if let Some(batch) = outbox.batch_size {
+                c.check((1..=100_000).contains(&batch), &path("batch_size"), || "batch_size must be between 1 and 100000".into(), None);
+            }
+            if let Some(workers) = outbox.workers {
+                c.check((1..=64).contains(&workers), &path("workers"), || "workers must be between 1 and 64".into(), None);
+            }
+            if let Some(interval) = outbox.poll_interval {
+                c.check(interval.0.micros() > 0, &path("poll_interval"), || "poll_interval must be longer than 0s".into(), None);
+            }
+        }
+        if let Some(cdc) = &producer.cdc {
+            if let Some(flush) = cdc.flush_interval {
+                c.check(
+                    flush.0.micros() > 0,
+                    &[key("producer"), PathSegment::Index(i), key("cdc"), key("flush_interval")],
+                    || "flush_interval must be longer than 0s".into(),
+                    None,
+                );
+            }
+        }
+    }
+
+    // Dependencies.
+    let mut seen = BTreeSet::new();
+    for (i, dependency) in scenario.dependencies.iter().enumerate() {
+        c.check(
+            seen.insert(dependency.name.as_str()),
+            &at("dependency", i, "name"),
+            || format!("dependency \"{}\" is declared twice", dependency.name),
+            None,
+        );
+        for (k, window) in dependency.outages.iter().enumerate() {
+            c.check(
+                window.from.0 < window.to.0,
+                &[key("dependency"), PathSegment::Index(i), key("outages"), PathSegment::Index(k)],
+                || "an outage must end after it starts".into(),
+                None,
+            );
+        }
+        for (k, window) in dependency.slow.iter().enumerate() {
+            c.check(
+                window.from.0 < window.to.0,
+                &[key("dependency"), PathSegment::Index(i), key("slow"), PathSegment::Index(k)],
+                || "a slow window must end after it starts".into(),
+                None,
+            );
+        }
+    }
+    let dependency_names: Vec<&str> = scenario.dependencies.iter().map(|d| d.name.as_str()).collect();
+    let mut event_names: Vec<String> = scenario
+        .producers
+        .iter()
+        .map(|p| p.event.clone().unwrap_or_else(|| p.name.clone()))
+        .collect();
+    for group in &scenario.groups {
+        for emit in group.handler.iter().flat_map(|h| &h.emit) {
+            event_names.push(emit.event.clone().unwrap_or_else(|| emit.topic.clone()));
+        }
+    }
+    let event_names: Vec<&str> = event_names.iter().map(String::as_str).collect();
 
     // Groups.
     let mut seen = BTreeSet::new();
@@ -375,6 +468,103 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             }
         }
     }
+    for (i, group) in scenario.groups.iter().enumerate() {
+        let Some(handler) = &group.handler else { continue };
+        let path = |f: &str| vec![key("group"), PathSegment::Index(i), key("handler"), key(f)];
+        for (field, p) in [("transient_failure", handler.transient_failure), ("poison", handler.poison)] {
+            c.check((0.0..=1.0).contains(&p), &path(field), || "a probability must be between 0 and 1".into(), None);
+        }
+        if let Some(dependency) = &handler.calls {
+            c.reference(&path("calls"), "dependency", dependency, &dependency_names);
+        }
+        for (k, event) in handler.events.iter().enumerate() {
+            let mut p = path("events");
+            p.push(PathSegment::Index(k));
+            c.reference(&p, "event type", event, &event_names);
+        }
+        for (k, emit) in handler.emit.iter().enumerate() {
+            let p = vec![key("group"), PathSegment::Index(i), key("handler"), key("emit"), PathSegment::Index(k), key("topic")];
+            c.reference(&p, "topic", &emit.topic, &topic_names);
+            if let Some(on) = &emit.on {
+                let p = vec![key("group"), PathSegment::Index(i), key("handler"), key("emit"), PathSegment::Index(k), key("on")];
+                c.reference(&p, "event type", on, &event_names);
+            }
+        }
+        if let Some(retry) = &handler.retry {
+            let rpath = |f: &str| vec![key("group"), PathSegment::Index(i), key("handler"), key("retry"), key(f)];
+            if let Some(m) = retry.multiplier {
+                c.check(m >= 1.0 && m <= 100.0, &rpath("multiplier"), || "the multiplier must be between 1 and 100".into(), Some("Spring's ExponentialBackOff rejects multipliers below 1"));
+            }
+            let attempts = retry.max_attempts.unwrap_or(crate::engine::defaults::RETRY_MAX_ATTEMPTS);
+            c.check(
+                attempts <= 100,
+                &rpath("max_attempts"),
+                || "at most 100 retries".into(),
+                None,
+            );
+            if retry.mode == RetryMode::Topics {
+                c.check(
+                    attempts >= 1,
+                    &rpath("max_attempts"),
+                    || "retry topics need at least one retry".into(),
+                    None,
+                );
+            }
+            if retry.fixed.is_some() {
+                for field in ["initial", "multiplier", "max_interval", "max_elapsed"] {
+                    let present = match field {
+                        "initial" => retry.initial.is_some(),
+                        "multiplier" => retry.multiplier.is_some(),
+                        "max_interval" => retry.max_interval.is_some(),
+                        _ => retry.max_elapsed.is_some(),
+                    };
+                    if present {
+                        c.fail(&rpath(field), format!("`{field}` belongs to the exponential back-off; `fixed` is set"), None);
+                    }
+                }
+            }
+        }
+        if handler.dedup_ttl.is_some() && handler.idempotency != super::model::Idempotency::EventId {
+            c.fail(&path("dedup_ttl"), "dedup_ttl applies to idempotency = \"event-id\"", None);
+        }
+    }
+    // Spring names dead-letter and retry topics after the consumed topic only, so two groups
+    // with handlers on the same topic would share them (and replay or consume each other's
+    // records). Make that an explicit choice.
+    let mut dead_letter_owner: Vec<(String, usize)> = Vec::new();
+    let mut retry_owner: Vec<(String, usize)> = Vec::new();
+    for (i, group) in scenario.groups.iter().enumerate() {
+        let (Some(handler), Some(main)) = (&group.handler, group.subscribed_topics().first().cloned()) else {
+            continue;
+        };
+        if handler.dead_letter.unwrap_or(handler.retry.is_some()) {
+            let name = handler.dead_letter_topic.clone().unwrap_or_else(|| format!("{main}.DLT"));
+            if let Some((_, other)) = dead_letter_owner.iter().find(|(n, _)| *n == name) {
+                c.fail(
+                    &[key("group"), PathSegment::Index(i), key("handler")],
+                    format!(
+                        "groups \"{}\" and \"{}\" would share the dead-letter topic \"{name}\" (Spring's default name has no group)",
+                        scenario.groups[*other].name, group.name
+                    ),
+                    Some(format!("set dead_letter_topic = \"{main}.{}.DLT\"", group.name)),
+                );
+            }
+            dead_letter_owner.push((name, i));
+        }
+        if handler.retry.as_ref().is_some_and(|r| r.mode == RetryMode::Topics) {
+            if let Some((_, other)) = retry_owner.iter().find(|(n, _)| *n == main) {
+                c.fail(
+                    &[key("group"), PathSegment::Index(i), key("handler"), key("retry")],
+                    format!(
+                        "groups \"{}\" and \"{}\" would share the retry topics of \"{main}\" and consume each other's retries",
+                        scenario.groups[*other].name, group.name
+                    ),
+                    Some("use retry topics in one of them".into()),
+                );
+            }
+            retry_owner.push((main, i));
+        }
+    }
     let group_names: Vec<&str> = scenario.groups.iter().map(|g| g.name.as_str()).collect();
 
     // Timeline.
@@ -387,10 +577,48 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         );
         let needs_group = matches!(
             action.action,
-            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop | ActionKind::AddInstance
+            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop | ActionKind::AddInstance | ActionKind::ReplayDlq
         );
-        let needs_instance = needs_group && action.action != ActionKind::AddInstance;
-        let needs_producer = !needs_group;
+        let needs_instance = matches!(action.action, ActionKind::Crash | ActionKind::Restart | ActionKind::Stop);
+        let needs_dependency = matches!(action.action, ActionKind::OutageStart | ActionKind::OutageEnd);
+        let needs_producer = !needs_group && !needs_dependency;
+        match (&action.dependency, needs_dependency) {
+            (Some(name), true) => c.reference(&at("timeline", i, "dependency"), "dependency", name, &dependency_names),
+            (None, true) => c.fail(
+                &[key("timeline"), PathSegment::Index(i)],
+                format!("action \"{}\" needs `dependency`", action.action.name()),
+                None,
+            ),
+            (Some(_), false) => c.fail(
+                &at("timeline", i, "dependency"),
+                format!("action \"{}\" does not take `dependency`", action.action.name()),
+                None,
+            ),
+            (None, false) => {}
+        }
+        if action.action == ActionKind::ReplayDlq {
+            if let Some(group) = scenario.groups.iter().find(|g| Some(&g.name) == action.group.as_ref()) {
+                let has_dlt = group
+                    .handler
+                    .as_ref()
+                    .is_some_and(|h| h.dead_letter.unwrap_or(h.retry.is_some()));
+                c.check(has_dlt, &at("timeline", i, "group"), || format!("group \"{}\" has no dead-letter topic to replay", group.name), Some("give its handler a retry policy or dead_letter = true"));
+            }
+        }
+        let producer_mode = |name: &Option<String>| {
+            scenario.producers.iter().find(|p| Some(&p.name) == name.as_ref()).map(|p| p.publish)
+        };
+        match action.action {
+            ActionKind::CrashRelay if producer_mode(&action.producer).is_some_and(|m| m != PublishMode::Outbox) => {
+                c.fail(&at("timeline", i, "producer"), "crash_relay needs a producer with publish = \"outbox\"", None);
+            }
+            ActionKind::PauseConnector | ActionKind::ResumeConnector | ActionKind::CrashConnector
+                if producer_mode(&action.producer).is_some_and(|m| m != PublishMode::Cdc) =>
+            {
+                c.fail(&at("timeline", i, "producer"), format!("{} needs a producer with publish = \"cdc\"", action.action.name()), None);
+            }
+            _ => {}
+        }
         match (&action.group, needs_group) {
             (Some(name), true) => c.reference(&at("timeline", i, "group"), "group", name, &group_names),
             (None, true) => c.fail(
@@ -487,7 +715,7 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
     let mut checks = Vec::new();
     for (i, text) in scenario.expect.checks.iter().enumerate() {
         let path = [key("expect"), key("checks"), PathSegment::Index(i)];
-        match Check::parse(text, &group_names, &topic_names) {
+        match Check::parse(text, &group_names, &topic_names, &producer_names) {
             Ok(check) => checks.push(check),
             Err((message, hint)) => {
                 return Err(source.error_at_path(ErrorKind::Invalid, &path, false, message, hint))

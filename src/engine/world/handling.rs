@@ -475,7 +475,7 @@ impl World {
             let event_id = self.next_event_id();
             let child = Record {
                 produced_at: self.now,
-                origin_at: self.now,
+                origin_at: record.origin_at,
                 event_id,
                 correlation_id: record.correlation_id,
                 causation_id: record.event_id,

@@ -25,6 +25,8 @@ use std::collections::VecDeque;
 pub struct PublishStats {
     /// Business writes that carried an event.
     pub created: u64,
+    /// Distinct events that reached Kafka.
+    pub published: u64,
     /// Events lost by a dual write.
     pub lost: u64,
     /// Phantom events published for writes that failed.
@@ -217,6 +219,9 @@ impl World {
         let now = self.now;
         match &mut self.producers[producer as usize].publisher {
             Publisher::Direct(None) => {
+                let stats = &mut self.producers[producer as usize].publish_stats;
+                stats.created += 1;
+                stats.published += 1;
                 self.append(topic, record, None);
             }
             Publisher::Direct(Some((crash, order))) => {
@@ -226,6 +231,7 @@ impl World {
                 stats.created += 1;
                 match (failed, order) {
                     (false, _) => {
+                        stats.published += 1;
                         self.append(topic, record, None);
                     }
                     (true, DualWriteOrder::DbFirst) => {
@@ -234,6 +240,7 @@ impl World {
                     }
                     (true, DualWriteOrder::PublishFirst) => {
                         stats.phantom += 1;
+                        stats.published += 1;
                         self.append(topic, record, None);
                         self.emit(SimEvent::PhantomPublished { producer, event_id: record.event_id });
                     }
@@ -350,11 +357,15 @@ impl World {
         };
         for mut record in rows {
             record.produced_at = self.now;
-            let Publisher::Outbox(relay) = &mut self.producers[producer as usize].publisher else {
+            let p = &mut self.producers[producer as usize];
+            let Publisher::Outbox(relay) = &mut p.publisher else {
                 return;
             };
-            if !relay.published_ids.insert(record.event_id) {
-                self.producers[producer as usize].publish_stats.republished += 1;
+            let stats = &mut p.publish_stats;
+            if relay.published_ids.insert(record.event_id) {
+                stats.published += 1;
+            } else {
+                stats.republished += 1;
             }
             self.append(topic, record, None);
         }
@@ -452,7 +463,9 @@ impl World {
             let backlog = connector.backlog();
             let stats = &mut self.producers[producer as usize].publish_stats;
             stats.backlog = backlog;
-            if !fresh {
+            if fresh {
+                stats.published += 1;
+            } else {
                 stats.republished += 1;
             }
             self.append(topic, record, None);
