@@ -21,8 +21,9 @@ pub const NO_KEY: u32 = u32::MAX;
 pub struct Record {
     /// When it was appended to this log.
     pub produced_at: SimTime,
-    /// When the event came into being (the business write); earlier than `produced_at` when
-    /// an outbox relay or CDC connector published it, or for retried records.
+    /// When the chain of events began: the business write of the root event (earlier than
+    /// `produced_at` when an outbox relay or CDC connector published it); events emitted by
+    /// handlers inherit it, so `now - origin_at` is the time since the customer's click.
     pub origin_at: SimTime,
     /// Globally unique event id (also the idempotency key of handlers). Kept across retries,
     /// dead-lettering and replays; a relay that publishes twice publishes the same id twice.

@@ -17,6 +17,20 @@ struct GroupSpec {
     processing: usize,
     max_poll: u32,
     reset_earliest: bool,
+    handler: u8,
+}
+
+/// A handler configuration picked by index (0: none).
+fn handler_toml(kind: u8, group: usize) -> String {
+    let dlt = format!("dead_letter_topic = \"g{group}.DLT\"\n");
+    match kind % 6 {
+        0 => String::new(),
+        1 => format!("[group.handler]\ntransient_failure = 0.1\npoison = 0.02\n{dlt}retry = {{ mode = \"blocking\", initial = \"100ms\", multiplier = 2.0, max_attempts = 3 }}\n"),
+        2 => format!("[group.handler]\ntransient_failure = 0.1\npoison = 0.02\ncalls = \"dep\"\n{dlt}retry = {{ mode = \"topics\", initial = \"100ms\", multiplier = 2.0, max_attempts = 3 }}\n"),
+        3 => "[group.handler]\nidempotency = \"event-id\"\ndedup_ttl = \"1s\"\ntransient_failure = 0.05\n".to_string(),
+        4 => "[group.handler]\nidempotency = \"natural-key\"\ncalls = \"dep\"\n".to_string(),
+        _ => format!("[group.handler]\npoison = 0.05\n{dlt}retry = {{ mode = \"blocking\", fixed = \"50ms\", max_attempts = 2 }}\n"),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -28,8 +42,8 @@ struct ActionSpec {
 }
 
 fn group_spec(topics: usize) -> impl Strategy<Value = GroupSpec> {
-    (0..topics, 0u32..5, 0..4usize, 0..3usize, 0..4usize, prop::sample::select(vec![1u32, 5, 50, 500]), any::<bool>()).prop_map(
-        |(topic, instances, assignor, commit, processing, max_poll, reset_earliest)| GroupSpec {
+    (0..topics, 0u32..5, 0..4usize, 0..3usize, 0..4usize, prop::sample::select(vec![1u32, 5, 50, 500]), any::<bool>(), any::<u8>()).prop_map(
+        |(topic, instances, assignor, commit, processing, max_poll, reset_earliest, handler)| GroupSpec {
             topic,
             instances,
             assignor,
@@ -37,6 +51,7 @@ fn group_spec(topics: usize) -> impl Strategy<Value = GroupSpec> {
             processing,
             max_poll,
             reset_earliest,
+            handler,
         },
     )
 }
@@ -46,9 +61,9 @@ fn scenario_text() -> impl Strategy<Value = String> {
         .prop_flat_map(|(topics, partitions, seconds)| {
             (
                 Just((topics, partitions, seconds)),
-                prop::collection::vec((0..topics, 5u32..400, any::<bool>(), any::<bool>()), 1..3),
+                prop::collection::vec((0..topics, 5u32..400, any::<bool>(), any::<bool>(), 0u8..5), 1..3),
                 prop::collection::vec(group_spec(topics), 1..4),
-                prop::collection::vec((0..seconds * 1000, 0..7usize, 0..3usize, 0u32..5).prop_map(|(at_ms, kind, group, instance)| ActionSpec { at_ms, kind, group, instance }), 0..8),
+                prop::collection::vec((0..seconds * 1000, 0..11usize, 0..3usize, 0u32..5).prop_map(|(at_ms, kind, group, instance)| ActionSpec { at_ms, kind, group, instance }), 0..8),
                 0u64..(i64::MAX as u64),
             )
         })
@@ -57,13 +72,33 @@ fn scenario_text() -> impl Strategy<Value = String> {
             for t in 0..topics {
                 let _ = write!(text, "[[topic]]\nname = \"t{t}\"\npartitions = {}\nretention = \"3s\"\n", partitions + t as u32);
             }
-            for (p, (topic, rate, keyed, zipf)) in producers.iter().enumerate() {
+            text.push_str("[[dependency]]\nname = \"dep\"\nlatency = \"exp(2ms)\"\noutages = [{ from = \"2s\", to = \"3s\" }]\n");
+            for (p, (topic, rate, keyed, zipf, publish)) in producers.iter().enumerate() {
                 let _ = write!(text, "[[producer]]\nname = \"p{p}\"\ntopic = \"t{topic}\"\nrate = \"{rate}/s\"\n");
+                match publish {
+                    1 => text.push_str("dual_write = { crash = 0.05 }\n"),
+                    2 => text.push_str("dual_write = { crash = 0.05, order = \"publish-first\" }\n"),
+                    3 => text.push_str("publish = \"outbox\"\noutbox = { poll_interval = \"300ms\", batch_size = 20, workers = 2, crash = 0.1, restart_after = \"1s\" }\n"),
+                    4 => text.push_str("publish = \"cdc\"\ncdc = { flush_interval = \"500ms\", restart_after = \"1s\" }\n"),
+                    _ => {}
+                }
                 if *keyed {
                     let _ = write!(text, "keys = \"k-{{1..500}}\"\n");
                     if *zipf {
                         text.push_str("key_distribution = \"zipf(1.2)\"\n");
                     }
+                }
+            }
+            // Spring names retry topics after the consumed topic only: one retry-topic group
+            // per topic (validation rejects two).
+            let mut groups = groups;
+            let mut retry_topics_used = vec![false; topics];
+            for spec in &mut groups {
+                if spec.handler % 6 == 2 {
+                    if retry_topics_used[spec.topic] {
+                        spec.handler = 1;
+                    }
+                    retry_topics_used[spec.topic] = true;
                 }
             }
             for (g, spec) in groups.iter().enumerate() {
@@ -78,6 +113,7 @@ fn scenario_text() -> impl Strategy<Value = String> {
                     spec.max_poll,
                     if spec.reset_earliest { "earliest" } else { "latest" }
                 );
+                text.push_str(&handler_toml(spec.handler, g));
             }
             // Instances that exist so far per group (initial + add_instance).
             let mut counts: Vec<u32> = groups.iter().map(|g| g.instances).collect();
@@ -96,6 +132,13 @@ fn scenario_text() -> impl Strategy<Value = String> {
                         let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"add_instance\"\ngroup = \"g{g}\"\n");
                     }
                     4 => { let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"pause_producer\"\nproducer = \"p0\"\n"); }
+                    7 => { let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"outage_start\"\ndependency = \"dep\"\n"); }
+                    8 => { let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"outage_end\"\ndependency = \"dep\"\n"); }
+                    9 if groups[g].handler % 6 == 1 || groups[g].handler % 6 == 2 || groups[g].handler % 6 == 5 => {
+                        let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"replay_dlq\"\ngroup = \"g{g}\"\n");
+                    }
+                    10 if producers[0].4 == 3 => { let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"crash_relay\"\nproducer = \"p0\"\n"); }
+                    10 if producers[0].4 == 4 => { let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"crash_connector\"\nproducer = \"p0\"\n"); }
                     5 => { let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"resume_producer\"\nproducer = \"p0\"\n"); }
                     _ => { let _ = write!(text, "[[timeline]]\nat = \"{at}\"\naction = \"set_rate\"\nproducer = \"p0\"\nrate = \"{}/s\"\n", 10 + action.instance * 50); }
                 }

@@ -540,6 +540,25 @@ impl World {
         self.schedule_capture(producer);
     }
 
+    /// Backlog rows that never reached Kafka (after a relay or connector crash, the backlog
+    /// also holds rows that were published but not marked, which will be published again).
+    pub fn never_published_backlog(&self, producer: u16) -> u64 {
+        match &self.producers[producer as usize].publisher {
+            Publisher::Outbox(relay) => relay
+                .unpublished
+                .iter()
+                .chain(relay.workers.iter().flat_map(|w| w.locked.iter()))
+                .filter(|r| !relay.published_ids.contains(r.event_id))
+                .count() as u64,
+            Publisher::Cdc(connector) => connector
+                .wal
+                .iter()
+                .filter(|(r, _)| !connector.published_ids.contains(r.event_id))
+                .count() as u64,
+            Publisher::Direct(_) => 0,
+        }
+    }
+
     /// The publishing backlog of a producer (outbox rows / log rows not yet in Kafka).
     pub fn publish_backlog(&self, producer: u16) -> u64 {
         match &self.producers[producer as usize].publisher {
