@@ -6,7 +6,7 @@
 //! however long the run is.
 
 use crate::engine::world::World;
-use crate::engine::world::BitSet;
+use crate::engine::world::{BitSet, Publisher};
 use crate::observer::{Disposition, Observer, SimEvent, SkipReason};
 use crate::time::SimTime;
 use hdrhistogram::Histogram;
@@ -126,19 +126,18 @@ pub struct GroupMetrics {
 /// Everything measured during a run.
 #[derive(Clone, Debug)]
 pub struct Metrics {
-    /// Records produced.
+    /// Distinct events published (as of the last sample).
     pub produced: u64,
     /// Records produced per topic.
     pub produced_per_topic: Vec<u64>,
     /// Per-group measurements.
     pub groups: Vec<GroupMetrics>,
-    /// Produce-to-processed latency over all groups.
-    pub end_to_end: Histogram<u64>,
-    /// Per producer: business write to first appearance in Kafka (outbox / CDC delay).
+    /// Per producer: business write to first appearance in Kafka (outbox / CDC delay; zero
+    /// for direct producers, which are not recorded).
     pub publish_latency: Vec<Histogram<u64>>,
-    /// Event ids seen in Kafka (a later append of the same id is a retry, replay or
-    /// republish, not a first publish).
-    published: BitSet,
+    /// Per outbox / CDC producer: event ids already published (a relay or connector may
+    /// publish an event again; only the first time counts).
+    published: Vec<Option<BitSet>>,
     /// Lag, throughput and progress over time.
     pub series: Series,
     /// Reused sample row.
@@ -187,9 +186,12 @@ impl Metrics {
                     max_dlq: 0,
                 })
                 .collect(),
-            end_to_end: latency_histogram(),
             publish_latency: world.producers.iter().map(|_| latency_histogram()).collect(),
-            published: BitSet::default(),
+            published: world
+                .producers
+                .iter()
+                .map(|p| (!matches!(p.publisher, Publisher::Direct(_))).then(BitSet::default))
+                .collect(),
             series: Series::new(names),
             scratch: Vec::new(),
         }
@@ -199,6 +201,7 @@ impl Metrics {
         let keep = self.series.keeps_next();
         let mut row = std::mem::take(&mut self.scratch);
         row.clear();
+        self.produced = distinct_published(world);
         row.push(self.produced);
         for (g, group) in world.groups.iter().enumerate() {
             let lag = group.total_lag(&world.topics);
@@ -232,11 +235,12 @@ impl Observer for Metrics {
         match *event {
             SimEvent::Produced { topic, record, producer, .. } => {
                 self.produced_per_topic[topic as usize] += 1;
-                if self.published.insert(record.event_id) {
-                    self.produced += 1;
-                    if record.causation_id == 0 {
-                        let delay = record.produced_at.saturating_sub(record.origin_at).max(1);
-                        self.publish_latency[producer as usize].saturating_record(delay);
+                if record.causation_id == 0 && record.attempts == 0 {
+                    if let Some(seen) = &mut self.published[producer as usize] {
+                        if seen.insert(record.event_id) {
+                            let delay = record.produced_at.saturating_sub(record.origin_at).max(1);
+                            self.publish_latency[producer as usize].saturating_record(delay);
+                        }
                     }
                 }
             }
@@ -248,7 +252,6 @@ impl Observer for Metrics {
                 } else {
                     let latency = now.saturating_sub(record.produced_at).max(1);
                     g.latency.saturating_record(latency);
-                    self.end_to_end.saturating_record(latency);
                 }
                 if disposition == Disposition::Success && !duplicate {
                     g.step_latency.saturating_record(now.saturating_sub(record.origin_at).max(1));
@@ -274,6 +277,22 @@ impl Observer for Metrics {
     fn on_finish(&mut self, now: SimTime, world: &World) {
         self.sample(now, world);
     }
+}
+
+/// Distinct events in Kafka: what producers published plus what handlers emitted (retry,
+/// dead-letter and replayed copies are not new events).
+pub fn distinct_published(world: &World) -> u64 {
+    world.producers.iter().map(|p| p.publish_stats.published).sum::<u64>()
+        + world.groups.iter().map(|g| g.handling.stats.emitted).sum::<u64>()
+}
+
+/// Produce-to-processed latency over all groups (merged per-group histograms).
+pub fn all_groups_latency(metrics: &Metrics) -> Histogram<u64> {
+    let mut all = latency_histogram();
+    for g in &metrics.groups {
+        let _ = all.add(&g.latency);
+    }
+    all
 }
 
 #[cfg(test)]

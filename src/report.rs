@@ -346,7 +346,7 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
         })
         .collect();
     let counters = Counters {
-        produced: metrics.produced,
+        produced: crate::metrics::distinct_published(world),
         processed: groups.iter().map(|g| g.processed).sum(),
         duplicates: groups.iter().map(|g| g.duplicates).sum(),
         lost: groups.iter().map(|g| g.lost).sum::<u64>() + producers.iter().map(|p| p.stats.lost).sum::<u64>(),
@@ -375,7 +375,7 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
             .collect(),
         groups,
         producers,
-        latency: Latency::of(&metrics.end_to_end),
+        latency: Latency::of(&crate::metrics::all_groups_latency(metrics)),
         describe: describe(world),
         trace_hash: recorder.trace.hash.hex(),
         trace_events: recorder.trace.hash.events(),

@@ -98,9 +98,11 @@ impl Simulation {
     /// Builds the simulation of a (validated) scenario. `seed` overrides the scenario's seed.
     pub fn from_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<Self, BuildError> {
         let seed = seed.unwrap_or(scenario.seed);
-        let sample = scenario
-            .sample_interval
-            .map_or(defaults::SAMPLE_INTERVAL, |d| d.0.micros());
+        // Long runs sample more coarsely by default: the series keeps about 4096 points anyway.
+        let sample = scenario.sample_interval.map_or(
+            defaults::SAMPLE_INTERVAL.max(scenario.duration.0.micros() / 4_096),
+            |d| d.0.micros(),
+        );
         let mut world = World::empty(seed, sample.max(MILLIS));
         let topic_index = |name: &str| -> Result<u16, BuildError> {
             scenario

@@ -190,6 +190,8 @@ pub struct GroupPartition {
     pub position: u64,
     /// The owner's next unprocessed offset.
     pub processed: u64,
+    /// The partition is in its owner's ready list (it may have records to fetch).
+    queued: bool,
     /// One past the highest offset this group ever processed: lower offsets are redeliveries.
     pub high_water: u64,
 }
@@ -243,8 +245,11 @@ pub struct Instance {
     next_auto_commit: SimTime,
     /// An auto-commit timer is scheduled.
     commit_timer: bool,
-    /// Round-robin start over partitions for fetching.
-    poll_cursor: usize,
+    /// Owned partitions that may have records to fetch, in turn (a partition partly drained
+    /// by a poll goes to the back, as the Java fetcher rotates the partitions it returns).
+    ready: VecDeque<u32>,
+    /// Processed records not yet committed (auto-commit).
+    uncommitted: bool,
     /// The planned outcome of the attempt in flight.
     pub attempt: AttemptOutcome,
     /// The back-off of a record being retried in place.
@@ -347,6 +352,7 @@ pub(crate) enum Event {
     Action { index: u32 },
     Narration { step: u32 },
     Sample,
+    Housekeeping,
 }
 
 /// A timeline action resolved to indexes.
@@ -509,6 +515,7 @@ impl World {
                     position: 0,
                     processed: 0,
                     high_water: 0,
+                    queued: false,
                 });
             }
         }
@@ -558,7 +565,8 @@ impl World {
             pending_assignment: None,
             next_auto_commit: self.now + g.config.auto_commit_interval,
             commit_timer: false,
-            poll_cursor: 0,
+            ready: VecDeque::new(),
+            uncommitted: false,
             attempt: AttemptOutcome::Success,
             backoff: None,
             due_wake: None,
@@ -580,6 +588,9 @@ impl World {
         }
         if self.sample_interval > 0 {
             self.queue.schedule(0, Event::Sample);
+        }
+        if !self.topics.is_empty() {
+            self.queue.schedule(HOUSEKEEPING_INTERVAL, Event::Housekeeping);
         }
     }
 }
@@ -627,8 +638,12 @@ impl World {
             Event::Action { index } => self.on_action(index as usize),
             Event::Narration { step } => self.emit(SimEvent::Narration { step }),
             Event::Sample => {
-                self.on_sample();
+                self.emit(SimEvent::Sample);
                 self.queue.schedule(time + self.sample_interval, Event::Sample);
+            }
+            Event::Housekeeping => {
+                self.housekeeping();
+                self.queue.schedule(time + HOUSEKEEPING_INTERVAL, Event::Housekeeping);
             }
         }
         Some(time)
@@ -780,14 +795,20 @@ impl World {
         for s in 0..self.topics[topic as usize].subscribers.len() {
             let (group, base) = self.topics[topic as usize].subscribers[s];
             let g = &mut self.groups[group as usize];
-            let Some(owner) = g.partitions[(base + partition) as usize].owner else {
+            let slot = base + partition;
+            let gp = &mut g.partitions[slot as usize];
+            let Some(owner) = gp.owner else {
                 continue;
             };
             let instance = &mut g.instances[owner.instance as usize];
-            if instance.waiting
-                && instance.state == InstanceState::Running
-                && instance.incarnation == owner.incarnation
-            {
+            if instance.state != InstanceState::Running || instance.incarnation != owner.incarnation {
+                continue;
+            }
+            if !gp.queued {
+                gp.queued = true;
+                instance.ready.push_back(slot);
+            }
+            if instance.waiting {
                 instance.waiting = false;
                 let at = self.now + g.config.fetch_latency;
                 self.queue.schedule(
@@ -842,7 +863,7 @@ impl World {
         i.waiting = true;
         // Retry-topic records not due yet: Spring pauses the partition and resumes it when
         // the first record is due.
-        if let Some(due) = next_due(&self.topics, &g.partitions, &i.assigned) {
+        if let Some(due) = next_due(&self.topics, &g.partitions, i.ready.iter().copied()) {
             if i.due_wake.is_none_or(|at| at > due) {
                 i.due_wake = Some(due);
                 let incarnation = i.incarnation;
@@ -854,11 +875,7 @@ impl World {
         if !auto || i.commit_timer {
             return;
         }
-        let uncommitted = i.assigned.iter().any(|&slot| {
-            let gp = &g.partitions[slot as usize];
-            gp.committed.map_or(gp.processed > 0, |c| gp.processed > c)
-        });
-        if uncommitted {
+        if i.uncommitted {
             i.commit_timer = true;
             let at = i.next_auto_commit.max(self.now);
             let incarnation = i.incarnation;
@@ -888,6 +905,7 @@ impl World {
 
     /// Commits the processed position of every partition the instance owns.
     fn commit_owned(&mut self, group: u16, instance: u16) {
+        self.groups[group as usize].instances[instance as usize].uncommitted = false;
         let count = self.groups[group as usize].instances[instance as usize].assigned.len();
         for k in 0..count {
             let g = &self.groups[group as usize];
@@ -910,30 +928,30 @@ impl World {
         self.emit(SimEvent::Committed { group, topic, partition, offset });
     }
 
-    /// Fills the instance's batch with up to `max.poll.records` records, taking partitions in
-    /// turn from a rotating start (the Java fetcher also rotates the partitions it drains).
+    /// Fills the instance's batch with up to `max.poll.records` records from its ready
+    /// partitions, in turn (the Java fetcher also rotates the partitions it drains). Only
+    /// partitions that received records since they were last drained are visited.
     fn fetch(&mut self, group: u16, instance: u16) {
+        let now = self.now;
         let g = &mut self.groups[group as usize];
         let reset = g.config.offset_reset;
         let mut budget = g.config.max_poll_records as usize;
         let i = &mut g.instances[instance as usize];
-        let owned = i.assigned.len();
-        if owned == 0 {
-            return;
-        }
-        let start = i.poll_cursor % owned;
-        i.poll_cursor = (start + 1) % owned;
         i.due_wake = None;
-        let now = self.now;
-        for k in 0..owned {
-            if budget == 0 {
-                break;
-            }
-            let slot = i.assigned[(start + k) % owned];
+        let me = Owner { instance, incarnation: i.incarnation };
+        let mut visits = i.ready.len();
+        while visits > 0 && budget > 0 {
+            visits -= 1;
+            let Some(slot) = i.ready.pop_front() else { break };
             let gp = &mut g.partitions[slot as usize];
-            let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
-            if gp.position == log.end_offset() {
-                continue; // nothing new (the common case for an idle consumer)
+            if gp.owner != Some(me) {
+                continue; // a stale entry: the partition moved on
+            }
+            let topic = &self.topics[gp.topic as usize];
+            let log = &topic.partitions[gp.partition as usize];
+            if gp.position >= log.end_offset() {
+                gp.queued = false;
+                continue;
             }
             // Offsets deleted by retention: Kafka answers OFFSET_OUT_OF_RANGE and the consumer
             // applies auto.offset.reset.
@@ -960,11 +978,10 @@ impl World {
             let from = gp.position;
             let available = log.end_offset().saturating_sub(from) as usize;
             let mut take = available.min(budget);
-            let due_delay = self.topics[gp.topic as usize].due_delay;
             for n in 0..take as u64 {
                 let offset = from + n;
                 if let Some(&record) = log.get(offset) {
-                    if due_delay > 0 && record.produced_at + due_delay > now {
+                    if topic.due_delay > 0 && record.produced_at + topic.due_delay > now {
                         take = n as usize; // the rest of this retry topic is not due yet
                         break;
                     }
@@ -982,6 +999,11 @@ impl World {
                     from,
                     count: take as u32,
                 });
+            }
+            if gp.position < log.end_offset() {
+                i.ready.push_back(slot);
+            } else {
+                gp.queued = false;
             }
         }
     }
@@ -1026,6 +1048,7 @@ impl World {
         gp.processed = delivery.offset + 1;
         let (topic, partition) = (gp.topic, gp.partition);
         let commit = g.config.commit;
+        g.instances[instance as usize].uncommitted = true;
         self.emit(SimEvent::Processed {
             group,
             instance,
@@ -1279,6 +1302,10 @@ impl World {
             self.emitted.push(SimEvent::Assigned { group, instance, topic, partition, position });
         }
         let i = &mut g.instances[instance as usize];
+        for &slot in kept.iter().filter(|s| !current.contains(s)) {
+            g.partitions[slot as usize].queued = true;
+            i.ready.push_back(slot);
+        }
         i.assigned = kept.clone();
         i.previous_assignment = kept;
         if g.second_round_due && g.instances.iter().all(|i| i.pending_assignment.is_none()) {
@@ -1386,6 +1413,7 @@ impl World {
             return;
         }
         i.state = InstanceState::Crashed;
+        i.ready.clear();
         i.in_flight = None;
         i.backoff = None;
         i.due_wake = None;
@@ -1419,6 +1447,7 @@ impl World {
         }
         i.state = InstanceState::Running;
         i.incarnation += 1;
+        i.ready.clear();
         i.assigned.clear();
         i.previous_assignment.clear();
         i.waiting = true;
@@ -1441,6 +1470,7 @@ impl World {
         i.in_flight = None;
         i.backoff = None;
         i.due_wake = None;
+        i.ready.clear();
         i.batch.clear();
         if g.config.commit == CommitPolicy::Auto {
             self.commit_owned(group, instance);
@@ -1463,9 +1493,9 @@ impl World {
 
     // ----- housekeeping ----------------------------------------------------------------
 
-    /// Periodic: applies retention, frees records no group can read again, and lets
-    /// observers sample lag.
-    fn on_sample(&mut self) {
+    /// Periodic: applies retention (Kafka checks every `log.retention.check.interval.ms`;
+    /// here every second) and frees records no group can read again.
+    fn housekeeping(&mut self) {
         let now = self.now;
         for t in 0..self.topics.len() {
             let retention = self.topics[t].retention;
@@ -1488,15 +1518,16 @@ impl World {
                 }
             }
         }
-        self.emit(SimEvent::Sample);
     }
 }
 
+/// How often retention is applied and unreadable records are freed.
+const HOUSEKEEPING_INTERVAL: SimTime = crate::time::SECONDS;
+
 /// When the first not-yet-due record among the instance's retry-topic partitions becomes due.
-fn next_due(topics: &[Topic], partitions: &[GroupPartition], assigned: &[u32]) -> Option<SimTime> {
-    assigned
-        .iter()
-        .filter_map(|&slot| {
+fn next_due(topics: &[Topic], partitions: &[GroupPartition], ready: impl Iterator<Item = u32>) -> Option<SimTime> {
+    ready
+        .filter_map(|slot| {
             let gp = &partitions[slot as usize];
             let topic = &topics[gp.topic as usize];
             if topic.due_delay == 0 {
