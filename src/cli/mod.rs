@@ -2,6 +2,7 @@
 //! does the work; this module parses arguments, reads files and prints.
 
 mod output;
+mod sweep;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -92,6 +93,34 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Run a scenario over many seeds (in parallel) and print percentiles of its key metrics
+    /// and how often each [expect] check holds.
+    #[command(after_help = "Example:\n  evflow sweep scenarios/retries-dlq.toml --seeds 1..200\n  evflow sweep scenarios/seed-topology.toml --seeds 1..1000 --jobs 2 --format json")]
+    Sweep {
+        /// The scenario file.
+        file: String,
+        /// Seeds as a range `A..B` (inclusive) or a comma list.
+        #[arg(long, default_value = "1..100")]
+        seeds: String,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Time a scenario: run it several times, print the median wall time and records/s.
+    #[command(after_help = "Example:\n  evflow bench benches/scenarios/simpy-blocking.toml --repeat 5")]
+    Bench {
+        /// The scenario file.
+        file: String,
+        /// How many timed runs (after one warm-up).
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema of the scenario format (for editor completion).
     #[command(after_help = "Example:\n  evflow schema > evflow-scenario.schema.json")]
     Schema,
@@ -160,6 +189,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
             keys,
         } => partition_command(partitions, json, &key_hex, &keys),
         Command::Assign { explain } => assign_command(explain),
+        Command::Sweep { file, seeds, jobs, format } => sweep::sweep_command(&file, &seeds, jobs, format),
+        Command::Bench { file, repeat, json } => sweep::bench_command(&file, repeat, json),
         Command::Schema => {
             println!("{}", scenario::json_schema());
             Ok(0)
@@ -178,7 +209,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
 
 /// Reads and validates a scenario file; a scenario error is printed as is (it already names
 /// the file, line and column).
-fn load(file: &str) -> std::result::Result<Loaded, String> {
+pub(crate) fn load(file: &str) -> std::result::Result<Loaded, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| scenario::ScenarioError::io(file, format!("cannot read the file: {e}")).to_string())?;
     scenario::load_str(&text, file).map_err(|e| e.to_string())

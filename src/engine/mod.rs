@@ -10,7 +10,7 @@ pub mod queue;
 pub mod world;
 
 use crate::distribution::{DurationDist, KeyChooser};
-use crate::kafka::partitioner::{partition_for_key, StickyPartitioner, DEFAULT_BATCH_SIZE_BYTES};
+use crate::kafka::partitioner::{StickyPartitioner, DEFAULT_BATCH_SIZE_BYTES};
 use crate::observer::Observer;
 use crate::scenario::model::{ActionKind, Arrival, Scenario};
 use crate::scenario::validate::{parse_key_distribution, parse_key_pattern, KeyDistribution, KeyPattern};
@@ -587,8 +587,8 @@ fn key_space(pattern: &KeyPattern, partitions: u32) -> KeySpace {
         ranged: pattern.ranged,
         partition_of: Vec::new(),
     };
-    space.partition_of = (0..pattern.count)
-        .map(|k| partition_for_key(space.key_text(k).as_bytes(), partitions))
-        .collect();
+    if pattern.count <= KeySpace::TABLE_LIMIT {
+        space.partition_of = (0..pattern.count).map(|k| space.partition(k, partitions)).collect();
+    }
     space
 }

@@ -62,11 +62,21 @@ pub struct KeySpace {
     pub count: u32,
     /// Whether the pattern had a `{a..b}` range.
     pub ranged: bool,
-    /// The partition of each key (computed once with Kafka's murmur2 partitioner).
+    /// The partition of each key in the producer's topic, computed once with Kafka's murmur2
+    /// partitioner (empty for key spaces over [`KeySpace::TABLE_LIMIT`] keys, whose partitions
+    /// are computed when drawn).
     pub partition_of: Vec<u32>,
 }
 
 impl KeySpace {
+    /// Largest key space whose partitions are precomputed.
+    pub const TABLE_LIMIT: u32 = 1 << 16;
+
+    /// The partition of key `index` among `partitions` (Kafka's murmur2 partitioner).
+    pub fn partition(&self, index: u32, partitions: u32) -> u32 {
+        partition_for_key(self.key_text(index).as_bytes(), partitions)
+    }
+
     /// The text of key `index`.
     pub fn key_text(&self, index: u32) -> String {
         if self.ranged {
@@ -760,20 +770,22 @@ impl World {
         let partitions = self.topics[topic as usize].partitions.len() as u32;
         let producer = &mut self.producers[record.producer as usize];
         if record.keyed && record.key != NO_KEY {
+            let Some(space) = producer.keys.space() else {
+                return 0;
+            };
             if producer.topic == topic {
-                if let Some(space) = producer.keys.space() {
-                    return space.partition_of[record.key as usize];
-                }
+                return match space.partition_of.get(record.key as usize) {
+                    Some(&p) => p,
+                    None => space.partition(record.key, partitions),
+                };
+            }
+            if space.count > KeySpace::TABLE_LIMIT {
+                return space.partition(record.key, partitions);
             }
             let cache = self.topics[topic as usize]
                 .key_partitions
                 .entry(record.producer)
-                .or_insert_with(|| match producer.keys.space() {
-                    Some(space) => (0..space.count)
-                        .map(|k| partition_for_key(space.key_text(k).as_bytes(), partitions))
-                        .collect(),
-                    None => Vec::new(),
-                });
+                .or_insert_with(|| (0..space.count).map(|k| space.partition(k, partitions)).collect());
             return cache.get(record.key as usize).copied().unwrap_or(0);
         }
         if producer.topic == topic {
