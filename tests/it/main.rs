@@ -8,6 +8,7 @@ mod errors;
 mod golden;
 mod kernel;
 mod lag;
+mod patterns;
 mod properties;
 mod rebalance;
 mod redelivery;
