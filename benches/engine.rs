@@ -23,7 +23,9 @@ fn kernel_queue(c: &mut Criterion) {
                 let mut x = 1u64;
                 for _ in 0..100_000 {
                     let (t, e) = queue.pop().unwrap();
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     queue.schedule(t + (x >> 54), e);
                 }
                 queue
@@ -37,19 +39,37 @@ fn kernel_queue(c: &mut Criterion) {
 fn scenario(c: &mut Criterion, name: &str, path: &str) {
     let text = std::fs::read_to_string(path).unwrap();
     let loaded = evflow::load_str(&text, path).unwrap();
-    let records = run(&loaded.scenario, &RunOptions::default()).unwrap().report.counters.produced;
+    let records = run(&loaded.scenario, &RunOptions::default())
+        .unwrap()
+        .report
+        .counters
+        .produced;
     let mut group = c.benchmark_group("model");
     group.sample_size(10);
     group.throughput(Throughput::Elements(records));
-    group.bench_function(name, |b| b.iter(|| run(&loaded.scenario, &RunOptions::default()).unwrap()));
+    group.bench_function(name, |b| {
+        b.iter(|| run(&loaded.scenario, &RunOptions::default()).unwrap())
+    });
     group.finish();
 }
 
 fn model(c: &mut Criterion) {
     let root = env!("CARGO_MANIFEST_DIR");
-    scenario(c, "simpy_blocking_100k", &format!("{root}/benches/scenarios/simpy-blocking.toml"));
-    scenario(c, "simpy_retry_topics_100k", &format!("{root}/benches/scenarios/simpy-topics.toml"));
-    scenario(c, "ecommerce_pipeline", &format!("{root}/scenarios/ecommerce-pipeline.toml"));
+    scenario(
+        c,
+        "simpy_blocking_100k",
+        &format!("{root}/benches/scenarios/simpy-blocking.toml"),
+    );
+    scenario(
+        c,
+        "simpy_retry_topics_100k",
+        &format!("{root}/benches/scenarios/simpy-topics.toml"),
+    );
+    scenario(
+        c,
+        "ecommerce_pipeline",
+        &format!("{root}/scenarios/ecommerce-pipeline.toml"),
+    );
 }
 
 criterion_group!(benches, kernel_queue, model);

@@ -235,10 +235,16 @@ mod tests {
 
     #[test]
     fn parses_every_form() {
-        assert_eq!(DurationDist::parse("5ms").unwrap(), DurationDist::Constant(5_000));
+        assert_eq!(
+            DurationDist::parse("5ms").unwrap(),
+            DurationDist::Constant(5_000)
+        );
         assert_eq!(
             DurationDist::parse("uniform(1ms, 5ms)").unwrap(),
-            DurationDist::Uniform { low: 1_000, high: 5_000 }
+            DurationDist::Uniform {
+                low: 1_000,
+                high: 5_000
+            }
         );
         assert_eq!(
             DurationDist::parse("exp(20ms)").unwrap(),
@@ -248,14 +254,27 @@ mod tests {
             DurationDist::parse("lognormal(10ms, 0.5)").unwrap(),
             DurationDist::LogNormal { sigma, .. } if sigma == 0.5
         ));
-        for bad in ["gauss(1ms)", "uniform(5ms, 1ms)", "exp(5ms", "exp(1ms, 2ms)", "normal(x, 1ms)", "5 parsecs"] {
+        for bad in [
+            "gauss(1ms)",
+            "uniform(5ms, 1ms)",
+            "exp(5ms",
+            "exp(1ms, 2ms)",
+            "normal(x, 1ms)",
+            "5 parsecs",
+        ] {
             assert!(DurationDist::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn display_round_trips() {
-        for text in ["5ms", "uniform(1ms, 5ms)", "exp(20ms)", "normal(10ms, 2ms)", "lognormal(10ms, 0.5)"] {
+        for text in [
+            "5ms",
+            "uniform(1ms, 5ms)",
+            "exp(20ms)",
+            "normal(10ms, 2ms)",
+            "lognormal(10ms, 0.5)",
+        ] {
             assert_eq!(DurationDist::parse(text).unwrap().to_string(), text);
         }
     }
@@ -265,13 +284,31 @@ mod tests {
         let n = 200_000;
         let exp = mean_of(DurationDist::Exponential { mean: 20_000.0 }, n);
         assert!((exp - 20_000.0).abs() < 300.0, "{exp}");
-        let uni = mean_of(DurationDist::Uniform { low: 1_000, high: 5_000 }, n);
+        let uni = mean_of(
+            DurationDist::Uniform {
+                low: 1_000,
+                high: 5_000,
+            },
+            n,
+        );
         assert!((uni - 3_000.0).abs() < 30.0, "{uni}");
-        let normal = mean_of(DurationDist::Normal { mean: 10_000.0, std_dev: 1_000.0 }, n);
+        let normal = mean_of(
+            DurationDist::Normal {
+                mean: 10_000.0,
+                std_dev: 1_000.0,
+            },
+            n,
+        );
         assert!((normal - 10_000.0).abs() < 30.0, "{normal}");
-        let ln = DurationDist::LogNormal { median: 10_000.0, sigma: 0.5 };
+        let ln = DurationDist::LogNormal {
+            median: 10_000.0,
+            sigma: 0.5,
+        };
         let measured = mean_of(ln, n);
-        assert!((measured - ln.mean()).abs() / ln.mean() < 0.02, "{measured}");
+        assert!(
+            (measured - ln.mean()).abs() / ln.mean() < 0.02,
+            "{measured}"
+        );
     }
 
     #[test]

@@ -106,7 +106,8 @@ impl InvariantChecker {
         for (g, group) in world.groups.iter().enumerate() {
             for (slot, gp) in group.partitions.iter().enumerate() {
                 let state = self.groups[g][slot].clone();
-                let end = world.topics[gp.topic as usize].partitions[gp.partition as usize].end_offset();
+                let end =
+                    world.topics[gp.topic as usize].partitions[gp.partition as usize].end_offset();
                 let accounted = state.first_processed + state.skipped;
                 if accounted != state.high_water || state.high_water > end {
                     let text = format!(
@@ -137,7 +138,13 @@ impl Observer for InvariantChecker {
     fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
         self.events += 1;
         match *event {
-            SimEvent::Assigned { group, instance, topic, partition, position } => {
+            SimEvent::Assigned {
+                group,
+                instance,
+                topic,
+                partition,
+                position,
+            } => {
                 let state = self.state(group, topic, partition);
                 let previous = state.owner.replace(instance);
                 state.expected = Some(position);
@@ -145,7 +152,12 @@ impl Observer for InvariantChecker {
                     self.violation(now, format!("group {group}: partition {topic}/{partition} assigned to {instance} while owned by {other}"));
                 }
             }
-            SimEvent::Revoked { group, instance, topic, partition } => {
+            SimEvent::Revoked {
+                group,
+                instance,
+                topic,
+                partition,
+            } => {
                 let state = self.state(group, topic, partition);
                 let owner = state.owner.take();
                 state.expected = None;
@@ -156,8 +168,21 @@ impl Observer for InvariantChecker {
             SimEvent::Produced { topic, record, .. } => {
                 self.last_append = Some((record.event_id, topic));
             }
-            SimEvent::Processed { group, instance, topic, partition, offset, duplicate, disposition, record, .. } => {
-                let forwarded = matches!(disposition, Disposition::Retried | Disposition::DeadLettered);
+            SimEvent::Processed {
+                group,
+                instance,
+                topic,
+                partition,
+                offset,
+                duplicate,
+                disposition,
+                record,
+                ..
+            } => {
+                let forwarded = matches!(
+                    disposition,
+                    Disposition::Retried | Disposition::DeadLettered
+                );
                 let appended = self
                     .last_append
                     .take()
@@ -190,7 +215,14 @@ impl Observer for InvariantChecker {
                     self.violation(now, format!("group {group}: out-of-order processing of {topic}/{partition}: expected {expected:?}, got {offset}"));
                 }
             }
-            SimEvent::Skipped { group, topic, partition, from, to, .. } => {
+            SimEvent::Skipped {
+                group,
+                topic,
+                partition,
+                from,
+                to,
+                ..
+            } => {
                 let state = self.state(group, topic, partition);
                 if from != state.high_water || to < from {
                     let hw = state.high_water;
@@ -204,7 +236,12 @@ impl Observer for InvariantChecker {
                     state.expected = Some(to);
                 }
             }
-            SimEvent::Committed { group, topic, partition, offset } => {
+            SimEvent::Committed {
+                group,
+                topic,
+                partition,
+                offset,
+            } => {
                 let end = world.topics[topic as usize].partitions[partition as usize].end_offset();
                 let state = self.state(group, topic, partition);
                 let previous = state.committed;

@@ -21,4 +21,5 @@ pub mod trace;
 pub use engine::Simulation;
 pub use report::{run, Report, RunOptions};
 pub use scenario::{load_str, Scenario, ScenarioError};
-#[cfg(target_arch = "wasm32")] pub mod web;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -186,7 +186,11 @@ impl Metrics {
                     max_dlq: 0,
                 })
                 .collect(),
-            publish_latency: world.producers.iter().map(|_| latency_histogram()).collect(),
+            publish_latency: world
+                .producers
+                .iter()
+                .map(|_| latency_histogram())
+                .collect(),
             published: world
                 .producers
                 .iter()
@@ -233,7 +237,12 @@ impl Observer for Metrics {
     #[inline]
     fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
         match *event {
-            SimEvent::Produced { topic, record, producer, .. } => {
+            SimEvent::Produced {
+                topic,
+                record,
+                producer,
+                ..
+            } => {
                 self.produced_per_topic[topic as usize] += 1;
                 if record.causation_id == 0 && record.attempts == 0 {
                     if let Some(seen) = &mut self.published[producer as usize] {
@@ -244,7 +253,13 @@ impl Observer for Metrics {
                     }
                 }
             }
-            SimEvent::Processed { group, record, duplicate, disposition, .. } => {
+            SimEvent::Processed {
+                group,
+                record,
+                duplicate,
+                disposition,
+                ..
+            } => {
                 let g = &mut self.groups[group as usize];
                 g.processed += 1;
                 if duplicate {
@@ -254,20 +269,29 @@ impl Observer for Metrics {
                     g.latency.saturating_record(latency);
                 }
                 if disposition == Disposition::Success && !duplicate {
-                    g.step_latency.saturating_record(now.saturating_sub(record.origin_at).max(1));
+                    g.step_latency
+                        .saturating_record(now.saturating_sub(record.origin_at).max(1));
                 }
             }
             SimEvent::Fetched { group, count, .. } => {
                 self.groups[group as usize].delivered += u64::from(count);
             }
-            SimEvent::Skipped { group, from, to, reason, .. } => {
+            SimEvent::Skipped {
+                group,
+                from,
+                to,
+                reason,
+                ..
+            } => {
                 let g = &mut self.groups[group as usize];
                 match reason {
                     SkipReason::Expired => g.skipped_expired += to - from,
                     SkipReason::ResetToLatest => g.skipped_reset += to - from,
                 }
             }
-            SimEvent::RebalanceCompleted { group, .. } => self.groups[group as usize].rebalances += 1,
+            SimEvent::RebalanceCompleted { group, .. } => {
+                self.groups[group as usize].rebalances += 1
+            }
             SimEvent::InstanceCrashed { group, .. } => self.groups[group as usize].crashes += 1,
             SimEvent::Sample => self.sample(now, world),
             _ => {}
@@ -282,8 +306,16 @@ impl Observer for Metrics {
 /// Distinct events in Kafka: what producers published plus what handlers emitted (retry,
 /// dead-letter and replayed copies are not new events).
 pub fn distinct_published(world: &World) -> u64 {
-    world.producers.iter().map(|p| p.publish_stats.published).sum::<u64>()
-        + world.groups.iter().map(|g| g.handling.stats.emitted).sum::<u64>()
+    world
+        .producers
+        .iter()
+        .map(|p| p.publish_stats.published)
+        .sum::<u64>()
+        + world
+            .groups
+            .iter()
+            .map(|g| g.handling.stats.emitted)
+            .sum::<u64>()
 }
 
 /// Produce-to-processed latency over all groups (merged per-group histograms).

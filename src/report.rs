@@ -269,8 +269,15 @@ pub fn describe(world: &World) -> Vec<DescribeRow> {
                 Some(o) => {
                     let name = &group.instances[o.instance as usize].name;
                     (
-                        Some(format!("{name}-{:08x}", crate::rng::stable_hash(&format!("{name}/{}", o.incarnation)) as u32)),
-                        Some(format!("/10.0.{}.{}", o.instance / 250, o.instance % 250 + 1)),
+                        Some(format!(
+                            "{name}-{:08x}",
+                            crate::rng::stable_hash(&format!("{name}/{}", o.incarnation)) as u32
+                        )),
+                        Some(format!(
+                            "/10.0.{}.{}",
+                            o.instance / 250,
+                            o.instance % 250 + 1
+                        )),
                         Some(name.clone()),
                     )
                 }
@@ -319,7 +326,11 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
             crashes: m.crashes,
             lag: group.total_lag(&world.topics),
             max_lag: m.max_lag,
-            in_flight: group.instances.iter().map(|i| i.records_in_hand() as u64).sum(),
+            in_flight: group
+                .instances
+                .iter()
+                .map(|i| i.records_in_hand() as u64)
+                .sum(),
             latency: Latency::of(&m.latency),
             step_latency: Latency::of(&m.step_latency),
             handling: group.handling.stats.clone(),
@@ -349,10 +360,14 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
         produced: crate::metrics::distinct_published(world),
         processed: groups.iter().map(|g| g.processed).sum(),
         duplicates: groups.iter().map(|g| g.duplicates).sum(),
-        lost: groups.iter().map(|g| g.lost).sum::<u64>() + producers.iter().map(|p| p.stats.lost).sum::<u64>(),
+        lost: groups.iter().map(|g| g.lost).sum::<u64>()
+            + producers.iter().map(|p| p.stats.lost).sum::<u64>(),
         phantom: producers.iter().map(|p| p.stats.phantom).sum(),
         dead_lettered: groups.iter().map(|g| g.handling.dead_lettered).sum(),
-        double_charges: groups.iter().map(|g| g.handling.repeated_side_effects).sum(),
+        double_charges: groups
+            .iter()
+            .map(|g| g.handling.repeated_side_effects)
+            .sum(),
         out_of_order: groups.iter().map(|g| g.handling.out_of_order).sum(),
         rebalances: groups.iter().map(|g| g.rebalances).sum(),
         crashes: groups.iter().map(|g| g.crashes).sum(),
@@ -407,8 +422,15 @@ pub fn run_with_progress(
     mut progress: impl FnMut(SimTime, SimTime),
 ) -> Result<Run, BuildError> {
     let mut simulation = Simulation::from_scenario(scenario, options.seed)?;
-    let mut recorder = Recorder::new(simulation.world(), options.trace_lines, options.check_invariants);
-    let end = options.until.unwrap_or(simulation.end()).min(simulation.end());
+    let mut recorder = Recorder::new(
+        simulation.world(),
+        options.trace_lines,
+        options.check_invariants,
+    );
+    let end = options
+        .until
+        .unwrap_or(simulation.end())
+        .min(simulation.end());
     let mut steps = 0u32;
     while simulation.world().next_time().is_some_and(|t| t <= end) {
         simulation.step_with(&mut recorder);

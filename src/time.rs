@@ -108,7 +108,11 @@ impl fmt::Display for Duration {
         if us == 0 {
             return write!(f, "0s");
         }
-        for (unit, size) in [("d", 86_400 * SECONDS), ("h", 3_600 * SECONDS), ("m", 60 * SECONDS)] {
+        for (unit, size) in [
+            ("d", 86_400 * SECONDS),
+            ("h", 3_600 * SECONDS),
+            ("m", 60 * SECONDS),
+        ] {
             if us % size == 0 {
                 return write!(f, "{}{unit}", us / size);
             }
@@ -198,9 +202,15 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration(250_000));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration(1_500_000));
         assert_eq!(parse_duration("2m30s").unwrap(), Duration(150 * SECONDS));
-        assert_eq!(parse_duration("7d").unwrap(), Duration(7 * 86_400 * SECONDS));
+        assert_eq!(
+            parse_duration("7d").unwrap(),
+            Duration(7 * 86_400 * SECONDS)
+        );
         assert_eq!(parse_duration("15us").unwrap(), Duration(15));
-        assert_eq!(parse_duration("1h 2m").unwrap(), Duration(62 * 60 * SECONDS));
+        assert_eq!(
+            parse_duration("1h 2m").unwrap(),
+            Duration(62 * 60 * SECONDS)
+        );
         assert_eq!(parse_duration("0").unwrap(), Duration(0));
     }
 
@@ -210,7 +220,10 @@ mod tests {
             let err = parse_duration(bad).unwrap_err();
             assert!(!err.to_string().is_empty(), "{bad}");
         }
-        assert!(parse_duration("5 parsecs").unwrap_err().to_string().contains("250ms"));
+        assert!(parse_duration("5 parsecs")
+            .unwrap_err()
+            .to_string()
+            .contains("250ms"));
         assert!(matches!(
             parse_duration("99999999999999999999d"),
             Err(TimeParseError::Overflow(_))

@@ -40,7 +40,10 @@ impl TraceHash {
         self.word(record.produced_at);
         self.word(record.event_id);
         self.word(u64::from(record.key) << 32 | u64::from(record.key_seq));
-        if record.causation_id != 0 || record.attempts != 0 || record.origin_at != record.produced_at {
+        if record.causation_id != 0
+            || record.attempts != 0
+            || record.origin_at != record.produced_at
+        {
             self.word(record.origin_at);
             self.word(record.correlation_id ^ record.causation_id.rotate_left(32));
             self.word(u64::from(record.event_type) << 16 | u64::from(record.attempts));
@@ -54,63 +57,143 @@ impl TraceHash {
         self.word(now);
         let pack = |a: u16, b: u16, c: u32| u64::from(a) << 48 | u64::from(b) << 32 | u64::from(c);
         match *event {
-            SimEvent::Produced { producer, topic, partition, offset, ref record } => {
+            SimEvent::Produced {
+                producer,
+                topic,
+                partition,
+                offset,
+                ref record,
+            } => {
                 self.word(1 | pack(producer, topic, partition) << 8);
                 self.word(offset);
                 self.record(record);
             }
-            SimEvent::Fetched { group, instance, topic, partition, from, count } => {
+            SimEvent::Fetched {
+                group,
+                instance,
+                topic,
+                partition,
+                from,
+                count,
+            } => {
                 self.word(2);
                 self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
                 self.word(from);
                 self.word(u64::from(count));
             }
-            SimEvent::Processed { group, instance, topic, partition, offset, ref record, duplicate, disposition, effect, out_of_order } => {
-                self.word(3 | u64::from(duplicate) << 4 | (disposition as u64) << 8 | (effect as u64) << 12 | u64::from(out_of_order) << 16);
+            SimEvent::Processed {
+                group,
+                instance,
+                topic,
+                partition,
+                offset,
+                ref record,
+                duplicate,
+                disposition,
+                effect,
+                out_of_order,
+            } => {
+                self.word(
+                    3 | u64::from(duplicate) << 4
+                        | (disposition as u64) << 8
+                        | (effect as u64) << 12
+                        | u64::from(out_of_order) << 16,
+                );
                 self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
                 self.word(offset);
                 self.word(record.event_id);
             }
-            SimEvent::Committed { group, topic, partition, offset } => {
+            SimEvent::Committed {
+                group,
+                topic,
+                partition,
+                offset,
+            } => {
                 self.word(4);
                 self.word(pack(group, topic, partition));
                 self.word(offset);
             }
-            SimEvent::Skipped { group, topic, partition, from, to, reason } => {
-                self.word(5 | (reason == SkipReason::Expired) as u64 * 16);
+            SimEvent::Skipped {
+                group,
+                topic,
+                partition,
+                from,
+                to,
+                reason,
+            } => {
+                self.word(5 | (u64::from(reason == SkipReason::Expired) << 4));
                 self.word(pack(group, topic, partition));
                 self.word(from);
                 self.word(to);
             }
-            SimEvent::Assigned { group, instance, topic, partition, position } => {
+            SimEvent::Assigned {
+                group,
+                instance,
+                topic,
+                partition,
+                position,
+            } => {
                 self.word(6);
                 self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
                 self.word(position);
             }
-            SimEvent::Revoked { group, instance, topic, partition } => {
+            SimEvent::Revoked {
+                group,
+                instance,
+                topic,
+                partition,
+            } => {
                 self.word(7);
                 self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
             }
-            SimEvent::RebalanceStarted { group, generation } => self.word(8 | pack(group, 0, generation) << 8),
-            SimEvent::RebalanceCompleted { group, generation } => self.word(9 | pack(group, 0, generation) << 8),
-            SimEvent::InstanceCrashed { group, instance } => self.word(10 | pack(group, instance, 0) << 8),
-            SimEvent::CrashDetected { group, instance } => self.word(11 | pack(group, instance, 0) << 8),
-            SimEvent::InstanceStarted { group, instance } => self.word(12 | pack(group, instance, 0) << 8),
-            SimEvent::InstanceStopped { group, instance } => self.word(13 | pack(group, instance, 0) << 8),
-            SimEvent::ProducerPaused { producer, paused } => self.word(14 | pack(producer, u16::from(paused), 0) << 8),
-            SimEvent::RateChanged { producer, per_second_bits } => {
+            SimEvent::RebalanceStarted { group, generation } => {
+                self.word(8 | pack(group, 0, generation) << 8)
+            }
+            SimEvent::RebalanceCompleted { group, generation } => {
+                self.word(9 | pack(group, 0, generation) << 8)
+            }
+            SimEvent::InstanceCrashed { group, instance } => {
+                self.word(10 | pack(group, instance, 0) << 8)
+            }
+            SimEvent::CrashDetected { group, instance } => {
+                self.word(11 | pack(group, instance, 0) << 8)
+            }
+            SimEvent::InstanceStarted { group, instance } => {
+                self.word(12 | pack(group, instance, 0) << 8)
+            }
+            SimEvent::InstanceStopped { group, instance } => {
+                self.word(13 | pack(group, instance, 0) << 8)
+            }
+            SimEvent::ProducerPaused { producer, paused } => {
+                self.word(14 | pack(producer, u16::from(paused), 0) << 8)
+            }
+            SimEvent::RateChanged {
+                producer,
+                per_second_bits,
+            } => {
                 self.word(15 | pack(producer, 0, 0) << 8);
                 self.word(per_second_bits);
             }
             SimEvent::Narration { step } => self.word(16 | u64::from(step) << 8),
-            SimEvent::AttemptFailed { group, instance, topic, partition, offset, event_id, retryable, retry_in } => {
+            SimEvent::AttemptFailed {
+                group,
+                instance,
+                topic,
+                partition,
+                offset,
+                event_id,
+                retryable,
+                retry_in,
+            } => {
                 self.word(18 | u64::from(retryable) << 8);
                 self.word(pack(group, instance, partition) ^ u64::from(topic) << 20);
                 self.word(offset);
                 self.word(event_id);
                 self.word(retry_in.map_or(u64::MAX, |d| d));
             }
-            SimEvent::OutageChanged { dependency, down } => self.word(19 | pack(dependency, u16::from(down), 0) << 8),
+            SimEvent::OutageChanged { dependency, down } => {
+                self.word(19 | pack(dependency, u16::from(down), 0) << 8)
+            }
             SimEvent::RowCommitted { producer, event_id } => {
                 self.word(20 | pack(producer, 0, 0) << 8);
                 self.word(event_id);
@@ -123,7 +206,9 @@ impl TraceHash {
                 self.word(22 | pack(producer, 0, 0) << 8);
                 self.word(event_id);
             }
-            SimEvent::RelayCrashed { producer, worker } => self.word(23 | pack(producer, worker, 0) << 8),
+            SimEvent::RelayCrashed { producer, worker } => {
+                self.word(23 | pack(producer, worker, 0) << 8)
+            }
             SimEvent::DlqReplayed { group, count } => {
                 self.word(24 | pack(group, 0, 0) << 8);
                 self.word(count);
@@ -149,24 +234,73 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
     let group = |g: u16| world.groups[g as usize].name.as_str();
     let instance = |g: u16, i: u16| world.groups[g as usize].instances[i as usize].name.as_str();
     let body = match *event {
-        SimEvent::Produced { producer, topic: t, partition, offset, record } => format!(
+        SimEvent::Produced {
+            producer,
+            topic: t,
+            partition,
+            offset,
+            record,
+        } => format!(
             r#""produced","producer":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"key":{}"#,
             world.producers[producer as usize].name,
             topic(t),
             record.event_id,
-            if record.key == crate::kafka::log::NO_KEY { "null".to_string() } else { record.key.to_string() }
+            if record.key == crate::kafka::log::NO_KEY {
+                "null".to_string()
+            } else {
+                record.key.to_string()
+            }
         ),
-        SimEvent::Fetched { group: g, instance: i, topic: t, partition, from, count } => format!(
+        SimEvent::Fetched {
+            group: g,
+            instance: i,
+            topic: t,
+            partition,
+            from,
+            count,
+        } => format!(
             r#""fetched","group":"{}","instance":"{}","topic":"{}","partition":{partition},"from":{from},"count":{count}"#,
-            group(g), instance(g, i), topic(t)
+            group(g),
+            instance(g, i),
+            topic(t)
         ),
-        SimEvent::Processed { group: g, instance: i, topic: t, partition, offset, record, duplicate, disposition, effect, out_of_order } => format!(
+        SimEvent::Processed {
+            group: g,
+            instance: i,
+            topic: t,
+            partition,
+            offset,
+            record,
+            duplicate,
+            disposition,
+            effect,
+            out_of_order,
+        } => format!(
             r#""processed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"event":"{}","duplicate":{duplicate},"disposition":"{disposition:?}","effect":"{effect:?}","out_of_order":{out_of_order}"#,
-            group(g), instance(g, i), topic(t), record.event_id, world.event_types.get(record.event_type as usize).map_or("", String::as_str)
+            group(g),
+            instance(g, i),
+            topic(t),
+            record.event_id,
+            world
+                .event_types
+                .get(record.event_type as usize)
+                .map_or("", String::as_str)
         ),
-        SimEvent::AttemptFailed { group: g, instance: i, topic: t, partition, offset, event_id, retryable, retry_in } => format!(
+        SimEvent::AttemptFailed {
+            group: g,
+            instance: i,
+            topic: t,
+            partition,
+            offset,
+            event_id,
+            retryable,
+            retry_in,
+        } => format!(
             r#""attempt_failed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{event_id},"retryable":{retryable},"retry_in_us":{}"#,
-            group(g), instance(g, i), topic(t), retry_in.map_or("null".to_string(), |d| d.to_string())
+            group(g),
+            instance(g, i),
+            topic(t),
+            retry_in.map_or("null".to_string(), |d| d.to_string())
         ),
         SimEvent::OutageChanged { dependency, down } => format!(
             r#""outage","dependency":"{}","down":{down}"#,
@@ -187,50 +321,130 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
         SimEvent::RelayCrashed { producer, worker } => format!(
             r#""relay_crashed","producer":"{}","worker":{}"#,
             world.producers[producer as usize].name,
-            if worker == u16::MAX { "\"connector\"".to_string() } else { worker.to_string() }
+            if worker == u16::MAX {
+                "\"connector\"".to_string()
+            } else {
+                worker.to_string()
+            }
         ),
         SimEvent::DlqReplayed { group: g, count } => {
             format!(r#""dlq_replayed","group":"{}","count":{count}"#, group(g))
         }
-        SimEvent::Committed { group: g, topic: t, partition, offset } => format!(
+        SimEvent::Committed {
+            group: g,
+            topic: t,
+            partition,
+            offset,
+        } => format!(
             r#""committed","group":"{}","topic":"{}","partition":{partition},"offset":{offset}"#,
-            group(g), topic(t)
+            group(g),
+            topic(t)
         ),
-        SimEvent::Skipped { group: g, topic: t, partition, from, to, reason } => format!(
+        SimEvent::Skipped {
+            group: g,
+            topic: t,
+            partition,
+            from,
+            to,
+            reason,
+        } => format!(
             r#""skipped","group":"{}","topic":"{}","partition":{partition},"from":{from},"to":{to},"reason":"{}""#,
-            group(g), topic(t), match reason { SkipReason::Expired => "expired", SkipReason::ResetToLatest => "reset-to-latest" }
+            group(g),
+            topic(t),
+            match reason {
+                SkipReason::Expired => "expired",
+                SkipReason::ResetToLatest => "reset-to-latest",
+            }
         ),
-        SimEvent::Assigned { group: g, instance: i, topic: t, partition, position } => format!(
+        SimEvent::Assigned {
+            group: g,
+            instance: i,
+            topic: t,
+            partition,
+            position,
+        } => format!(
             r#""assigned","group":"{}","instance":"{}","topic":"{}","partition":{partition},"position":{position}"#,
-            group(g), instance(g, i), topic(t)
+            group(g),
+            instance(g, i),
+            topic(t)
         ),
-        SimEvent::Revoked { group: g, instance: i, topic: t, partition } => format!(
+        SimEvent::Revoked {
+            group: g,
+            instance: i,
+            topic: t,
+            partition,
+        } => format!(
             r#""revoked","group":"{}","instance":"{}","topic":"{}","partition":{partition}"#,
-            group(g), instance(g, i), topic(t)
+            group(g),
+            instance(g, i),
+            topic(t)
         ),
-        SimEvent::RebalanceStarted { group: g, generation } => {
-            format!(r#""rebalance_started","group":"{}","generation":{generation}"#, group(g))
+        SimEvent::RebalanceStarted {
+            group: g,
+            generation,
+        } => {
+            format!(
+                r#""rebalance_started","group":"{}","generation":{generation}"#,
+                group(g)
+            )
         }
-        SimEvent::RebalanceCompleted { group: g, generation } => {
-            format!(r#""rebalance_completed","group":"{}","generation":{generation}"#, group(g))
+        SimEvent::RebalanceCompleted {
+            group: g,
+            generation,
+        } => {
+            format!(
+                r#""rebalance_completed","group":"{}","generation":{generation}"#,
+                group(g)
+            )
         }
-        SimEvent::InstanceCrashed { group: g, instance: i } => {
-            format!(r#""crashed","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        SimEvent::InstanceCrashed {
+            group: g,
+            instance: i,
+        } => {
+            format!(
+                r#""crashed","group":"{}","instance":"{}""#,
+                group(g),
+                instance(g, i)
+            )
         }
-        SimEvent::CrashDetected { group: g, instance: i } => {
-            format!(r#""crash_detected","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        SimEvent::CrashDetected {
+            group: g,
+            instance: i,
+        } => {
+            format!(
+                r#""crash_detected","group":"{}","instance":"{}""#,
+                group(g),
+                instance(g, i)
+            )
         }
-        SimEvent::InstanceStarted { group: g, instance: i } => {
-            format!(r#""started","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        SimEvent::InstanceStarted {
+            group: g,
+            instance: i,
+        } => {
+            format!(
+                r#""started","group":"{}","instance":"{}""#,
+                group(g),
+                instance(g, i)
+            )
         }
-        SimEvent::InstanceStopped { group: g, instance: i } => {
-            format!(r#""stopped","group":"{}","instance":"{}""#, group(g), instance(g, i))
+        SimEvent::InstanceStopped {
+            group: g,
+            instance: i,
+        } => {
+            format!(
+                r#""stopped","group":"{}","instance":"{}""#,
+                group(g),
+                instance(g, i)
+            )
         }
         SimEvent::ProducerPaused { producer, paused } => format!(
             r#""producer_paused","producer":"{}","paused":{paused}"#,
             world.producers[producer as usize].name
         ),
-        SimEvent::RateChanged { producer, per_second_bits } => format!(
+        SimEvent::RateChanged {
+            producer,
+            per_second_bits,
+        } => format!(
             r#""rate_changed","producer":"{}","per_second":{}"#,
             world.producers[producer as usize].name,
             f64::from_bits(per_second_bits)

@@ -35,7 +35,9 @@ pub enum OutputFormat {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a scenario and print the consumer-groups table, counters, latencies and trace hash.
-    #[command(after_help = "Example:\n  evflow run scenarios/seed-topology.toml --seed 7 --until 30s\n  evflow run scenarios/seed-topology.toml --format json > report.json")]
+    #[command(
+        after_help = "Example:\n  evflow run scenarios/seed-topology.toml --seed 7 --until 30s\n  evflow run scenarios/seed-topology.toml --format json > report.json"
+    )]
     Run {
         /// The scenario file (TOML, or JSON if it ends in .json).
         file: String,
@@ -72,7 +74,9 @@ enum Command {
         seed: Option<u64>,
     },
     /// Show which partition each key lands on (Kafka's murmur2 partitioner).
-    #[command(after_help = "Example:\n  evflow partition --partitions 12 order-1 order-2 order-98765\n  evflow partition --partitions 12 --json --key-hex 00ff10")]
+    #[command(
+        after_help = "Example:\n  evflow partition --partitions 12 order-1 order-2 order-98765\n  evflow partition --partitions 12 --json --key-hex 00ff10"
+    )]
     Partition {
         /// Number of partitions.
         #[arg(long)]
@@ -87,7 +91,9 @@ enum Command {
         keys: Vec<String>,
     },
     /// Compute a consumer-group assignment; reads JSON on stdin.
-    #[command(after_help = "Example:\n  echo '{\"assignor\":\"range\",\"partitions_per_topic\":{\"t1\":6},\"members\":{\"c1\":{\"topics\":[\"t1\"]},\"c2\":{\"topics\":[\"t1\"]}}}' | evflow assign\n  prints {\"c1\":[\"t1-0\",\"t1-1\",\"t1-2\"],\"c2\":[\"t1-3\",\"t1-4\",\"t1-5\"]}\n\nMembers may carry \"owned\":[\"t1-0\"] and \"generation\":1 (sticky assignors). For\ncooperative-sticky the first-round assignment is printed: partitions that change owner are\nwithheld until the owner has revoked them.\nWith --explain, each partition's reason is printed too.")]
+    #[command(
+        after_help = "Example:\n  echo '{\"assignor\":\"range\",\"partitions_per_topic\":{\"t1\":6},\"members\":{\"c1\":{\"topics\":[\"t1\"]},\"c2\":{\"topics\":[\"t1\"]}}}' | evflow assign\n  prints {\"c1\":[\"t1-0\",\"t1-1\",\"t1-2\"],\"c2\":[\"t1-3\",\"t1-4\",\"t1-5\"]}\n\nMembers may carry \"owned\":[\"t1-0\"] and \"generation\":1 (sticky assignors). For\ncooperative-sticky the first-round assignment is printed: partitions that change owner are\nwithheld until the owner has revoked them.\nWith --explain, each partition's reason is printed too."
+    )]
     Assign {
         /// Also explain why each partition went to its owner.
         #[arg(long)]
@@ -95,7 +101,9 @@ enum Command {
     },
     /// Run a scenario over many seeds (in parallel) and print percentiles of its key metrics
     /// and how often each [expect] check holds.
-    #[command(after_help = "Example:\n  evflow sweep scenarios/retries-dlq.toml --seeds 1..200\n  evflow sweep scenarios/seed-topology.toml --seeds 1..1000 --jobs 2 --format json")]
+    #[command(
+        after_help = "Example:\n  evflow sweep scenarios/retries-dlq.toml --seeds 1..200\n  evflow sweep scenarios/seed-topology.toml --seeds 1..1000 --jobs 2 --format json"
+    )]
     Sweep {
         /// The scenario file.
         file: String,
@@ -110,7 +118,9 @@ enum Command {
         format: OutputFormat,
     },
     /// Time a scenario: run it several times, print the median wall time and records/s.
-    #[command(after_help = "Example:\n  evflow bench benches/scenarios/simpy-blocking.toml --repeat 5")]
+    #[command(
+        after_help = "Example:\n  evflow bench benches/scenarios/simpy-blocking.toml --repeat 5"
+    )]
     Bench {
         /// The scenario file.
         file: String,
@@ -125,7 +135,9 @@ enum Command {
     #[command(after_help = "Example:\n  evflow schema > evflow-scenario.schema.json")]
     Schema,
     /// Print the delays of a Spring ExponentialBackOff (or FixedBackOff) policy.
-    #[command(after_help = "Example:\n  evflow backoff --initial 1s --multiplier 2 --max-interval 10s --max-attempts 6\n  evflow backoff --initial 1s --multiplier 2 --max-elapsed 10s --json\n  evflow backoff --fixed 500ms --max-attempts 9")]
+    #[command(
+        after_help = "Example:\n  evflow backoff --initial 1s --multiplier 2 --max-interval 10s --max-attempts 6\n  evflow backoff --initial 1s --multiplier 2 --max-elapsed 10s --json\n  evflow backoff --fixed 500ms --max-attempts 9"
+    )]
     Backoff {
         /// The first interval (Spring's initialInterval; default 2s).
         #[arg(long)]
@@ -179,7 +191,16 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 .map(|u| parse_duration(&u).map(|d| d.micros()))
                 .transpose()
                 .context("--until")?;
-            run_command(&file, seed, until, format, trace.as_deref(), trace_limit, check_invariants, series.as_deref())
+            run_command(
+                &file,
+                seed,
+                until,
+                format,
+                trace.as_deref(),
+                trace_limit,
+                check_invariants,
+                series.as_deref(),
+            )
         }
         Command::Check { files, seed } => check_command(&files, seed),
         Command::Partition {
@@ -189,7 +210,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
             keys,
         } => partition_command(partitions, json, &key_hex, &keys),
         Command::Assign { explain } => assign_command(explain),
-        Command::Sweep { file, seeds, jobs, format } => sweep::sweep_command(&file, &seeds, jobs, format),
+        Command::Sweep {
+            file,
+            seeds,
+            jobs,
+            format,
+        } => sweep::sweep_command(&file, &seeds, jobs, format),
         Command::Bench { file, repeat, json } => sweep::bench_command(&file, repeat, json),
         Command::Schema => {
             println!("{}", scenario::json_schema());
@@ -203,15 +229,24 @@ fn dispatch(cli: Cli) -> Result<i32> {
             max_attempts,
             fixed,
             json,
-        } => backoff_command(initial, multiplier, max_interval, max_elapsed, max_attempts, fixed, json),
+        } => backoff_command(
+            initial,
+            multiplier,
+            max_interval,
+            max_elapsed,
+            max_attempts,
+            fixed,
+            json,
+        ),
     }
 }
 
 /// Reads and validates a scenario file; a scenario error is printed as is (it already names
 /// the file, line and column).
 pub(crate) fn load(file: &str) -> std::result::Result<Loaded, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| scenario::ScenarioError::io(file, format!("cannot read the file: {e}")).to_string())?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        scenario::ScenarioError::io(file, format!("cannot read the file: {e}")).to_string()
+    })?;
     scenario::load_str(&text, file).map_err(|e| e.to_string())
 }
 
@@ -290,9 +325,11 @@ fn progress_bar(duration: u64) -> Option<indicatif::ProgressBar> {
     }
     let bar = indicatif::ProgressBar::new(duration / SECONDS);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {pos}/{len} s simulated ({elapsed})")
-            .ok()?
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} simulating [{bar:40}] {pos}/{len} s simulated ({elapsed})",
+        )
+        .ok()?
+        .progress_chars("=> "),
     );
     // Only shown if the run lasts long enough to be worth it.
     bar.enable_steady_tick(std::time::Duration::from_millis(250));
@@ -315,8 +352,13 @@ fn check_command(files: &[String], seed: Option<u64>) -> Result<i32> {
             check_invariants: true,
             ..RunOptions::default()
         };
-        let run = evflow::report::run(&loaded.scenario, &options).with_context(|| format!("building {file}"))?;
-        let outcomes: Vec<_> = loaded.checks.iter().map(|c| c.evaluate(&run.report)).collect();
+        let run = evflow::report::run(&loaded.scenario, &options)
+            .with_context(|| format!("building {file}"))?;
+        let outcomes: Vec<_> = loaded
+            .checks
+            .iter()
+            .map(|c| c.evaluate(&run.report))
+            .collect();
         let failures = outcomes.iter().filter(|o| !o.passed).count() + run.report.violations.len();
         println!(
             "{} {file} ({} checks, seed {}, trace {})",
@@ -337,15 +379,27 @@ fn check_command(files: &[String], seed: Option<u64>) -> Result<i32> {
             failed_files += 1;
         }
     }
-    println!("{} passed, {} failed", files.len() - failed_files, failed_files);
+    println!(
+        "{} passed, {} failed",
+        files.len() - failed_files,
+        failed_files
+    );
     Ok(if failed_files == 0 { 0 } else { 1 })
 }
 
-fn partition_command(partitions: u32, json: bool, key_hex: &[String], keys: &[String]) -> Result<i32> {
+fn partition_command(
+    partitions: u32,
+    json: bool,
+    key_hex: &[String],
+    keys: &[String],
+) -> Result<i32> {
     if partitions == 0 {
         bail!("--partitions must be at least 1");
     }
-    let mut entries: Vec<(String, Vec<u8>)> = keys.iter().map(|k| (k.clone(), k.as_bytes().to_vec())).collect();
+    let mut entries: Vec<(String, Vec<u8>)> = keys
+        .iter()
+        .map(|k| (k.clone(), k.as_bytes().to_vec()))
+        .collect();
     for hex in key_hex {
         let clean: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
         let clean = clean.strip_prefix("0x").unwrap_or(&clean);
@@ -371,10 +425,19 @@ fn partition_command(partitions: u32, json: bool, key_hex: &[String], keys: &[St
             .collect();
         println!("{}", serde_json::to_string(&rows)?);
     } else {
-        let width = entries.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(3).max(3);
+        let width = entries
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(3)
+            .max(3);
         println!("{:width$}  {:>11}  PARTITION", "KEY", "MURMUR2");
         for (key, bytes) in &entries {
-            println!("{key:width$}  {:>11}  {}", murmur2(bytes), partition_for_key(bytes, partitions));
+            println!(
+                "{key:width$}  {:>11}  {}",
+                murmur2(bytes),
+                partition_for_key(bytes, partitions)
+            );
         }
     }
     Ok(0)
@@ -400,18 +463,21 @@ struct MemberInput {
 
 fn assign_command(explain: bool) -> Result<i32> {
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).context("reading stdin")?;
-    let input: AssignInput = serde_json::from_str(&text).context("stdin is not a valid assignment request")?;
-    let kind: AssignorKind = input
-        .assignor
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading stdin")?;
+    let input: AssignInput =
+        serde_json::from_str(&text).context("stdin is not a valid assignment request")?;
+    let kind: AssignorKind = input.assignor.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut members = BTreeMap::new();
     for (id, member) in input.members {
         let owned = member
             .owned
             .iter()
-            .map(|tp| tp.parse::<TopicPartition>().map_err(|e| anyhow::anyhow!("member {id}: {e}")))
+            .map(|tp| {
+                tp.parse::<TopicPartition>()
+                    .map_err(|e| anyhow::anyhow!("member {id}: {e}"))
+            })
             .collect::<Result<Vec<_>>>()?;
         members.insert(
             id,
@@ -422,7 +488,8 @@ fn assign_command(explain: bool) -> Result<i32> {
             },
         );
     }
-    let assignment = assignor::assign(kind, &input.partitions_per_topic, &members).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let assignment = assignor::assign(kind, &input.partitions_per_topic, &members)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let as_strings: BTreeMap<&String, Vec<String>> = assignment
         .iter()
         .map(|(member, tps)| (member, tps.iter().map(ToString::to_string).collect()))
@@ -444,7 +511,10 @@ fn assign_command(explain: bool) -> Result<i32> {
 fn millis(flag: &str, text: Option<String>, default: u64) -> Result<u64> {
     match text {
         None => Ok(default),
-        Some(t) => Ok(parse_duration(&t).with_context(|| flag.to_string())?.micros() / 1_000),
+        Some(t) => Ok(parse_duration(&t)
+            .with_context(|| flag.to_string())?
+            .micros()
+            / 1_000),
     }
 }
 
@@ -459,7 +529,10 @@ fn backoff_command(
     json: bool,
 ) -> Result<i32> {
     let (list, stops, description) = if let Some(interval) = fixed {
-        let policy = FixedBackOff::new(millis("--fixed", Some(interval), 0)?, max_attempts.unwrap_or(UNLIMITED));
+        let policy = FixedBackOff::new(
+            millis("--fixed", Some(interval), 0)?,
+            max_attempts.unwrap_or(UNLIMITED),
+        );
         let (list, stops) = delays(&policy, MAX_CLI_DELAYS);
         (list, stops, policy.to_string())
     } else {
@@ -469,8 +542,16 @@ fn backoff_command(
             multiplier.unwrap_or(defaults.multiplier),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?
-        .with_max_interval_ms(millis("--max-interval", max_interval, defaults.max_interval_ms)?)
-        .with_max_elapsed_time_ms(millis("--max-elapsed", max_elapsed, defaults.max_elapsed_time_ms)?)
+        .with_max_interval_ms(millis(
+            "--max-interval",
+            max_interval,
+            defaults.max_interval_ms,
+        )?)
+        .with_max_elapsed_time_ms(millis(
+            "--max-elapsed",
+            max_elapsed,
+            defaults.max_elapsed_time_ms,
+        )?)
         .with_max_attempts(max_attempts.unwrap_or(defaults.max_attempts));
         let (list, stops) = delays(&policy, MAX_CLI_DELAYS);
         (list, stops, policy.to_string())
@@ -482,7 +563,12 @@ fn backoff_command(
         let mut total = 0u64;
         for (n, delay) in list.iter().enumerate() {
             total = total.saturating_add(*delay);
-            println!("retry {:>3}: wait {:>8} ms  (total {:>9} ms)", n + 1, delay, total);
+            println!(
+                "retry {:>3}: wait {:>8} ms  (total {:>9} ms)",
+                n + 1,
+                delay,
+                total
+            );
         }
         if stops {
             println!("then STOP: the record is recovered (e.g. sent to the dead-letter topic)");
@@ -492,4 +578,3 @@ fn backoff_command(
     }
     Ok(0)
 }
-

@@ -45,7 +45,11 @@ pub fn report_table(report: &Report) -> String {
     let _ = writeln!(
         out,
         "scenario: {}  seed: {}  simulated: {}",
-        if report.scenario.is_empty() { "(unnamed)" } else { &report.scenario },
+        if report.scenario.is_empty() {
+            "(unnamed)"
+        } else {
+            &report.scenario
+        },
         report.seed,
         human_micros(report.end_us)
     );
@@ -68,7 +72,17 @@ pub fn report_table(report: &Report) -> String {
         })
         .collect();
     out.push_str(&table(
-        &["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"],
+        &[
+            "GROUP",
+            "TOPIC",
+            "PARTITION",
+            "CURRENT-OFFSET",
+            "LOG-END-OFFSET",
+            "LAG",
+            "CONSUMER-ID",
+            "HOST",
+            "CLIENT-ID",
+        ],
         &rows,
     ));
     out.push('\n');
@@ -113,10 +127,26 @@ pub fn report_table(report: &Report) -> String {
         human_micros(l.max_us),
     ]);
     out.push_str(&table(
-        &["GROUP", "ASSIGNOR", "PROCESSED", "DUPLICATES", "LAG", "MAX-LAG", "REBALANCES", "P50", "P90", "P99", "MAX"],
+        &[
+            "GROUP",
+            "ASSIGNOR",
+            "PROCESSED",
+            "DUPLICATES",
+            "LAG",
+            "MAX-LAG",
+            "REBALANCES",
+            "P50",
+            "P90",
+            "P99",
+            "MAX",
+        ],
         &rows,
     ));
-    if report.groups.iter().any(|g| g.handling != Default::default()) {
+    if report
+        .groups
+        .iter()
+        .any(|g| g.handling != Default::default())
+    {
         out.push('\n');
         let rows: Vec<Vec<String>> = report
             .groups
@@ -142,8 +172,19 @@ pub fn report_table(report: &Report) -> String {
             .collect();
         out.push_str(&table(
             &[
-                "GROUP", "ATTEMPTS", "FAILURES", "RETRIES", "DEAD-LETTERED", "DLQ", "DROPPED", "SIDE-EFFECTS",
-                "DOUBLE-CHARGES", "DEDUPLICATED", "OUT-OF-ORDER", "STEP-P50", "STEP-P99",
+                "GROUP",
+                "ATTEMPTS",
+                "FAILURES",
+                "RETRIES",
+                "DEAD-LETTERED",
+                "DLQ",
+                "DROPPED",
+                "SIDE-EFFECTS",
+                "DOUBLE-CHARGES",
+                "DEDUPLICATED",
+                "OUT-OF-ORDER",
+                "STEP-P50",
+                "STEP-P99",
             ],
             &rows,
         ));
@@ -172,13 +213,26 @@ pub fn report_table(report: &Report) -> String {
             .collect();
         out.push_str(&table(
             &[
-                "PRODUCER", "PUBLISH", "CREATED", "PUBLISHED", "LOST", "PHANTOM", "REPUBLISHED", "BACKLOG",
-                "MAX-BACKLOG", "PUBLISH-P50", "PUBLISH-P99",
+                "PRODUCER",
+                "PUBLISH",
+                "CREATED",
+                "PUBLISHED",
+                "LOST",
+                "PHANTOM",
+                "REPUBLISHED",
+                "BACKLOG",
+                "MAX-BACKLOG",
+                "PUBLISH-P50",
+                "PUBLISH-P99",
             ],
             &rows,
         ));
     }
-    let _ = writeln!(out, "\ntrace hash: {} ({} events)", report.trace_hash, report.trace_events);
+    let _ = writeln!(
+        out,
+        "\ntrace hash: {} ({} events)",
+        report.trace_hash, report.trace_events
+    );
     out
 }
 

@@ -13,7 +13,11 @@ use std::time::Instant;
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>> {
     if let Some((a, b)) = text.split_once("..") {
         let a: u64 = a.trim().parse().context("the start of --seeds")?;
-        let b: u64 = b.trim().trim_start_matches('=').parse().context("the end of --seeds")?;
+        let b: u64 = b
+            .trim()
+            .trim_start_matches('=')
+            .parse()
+            .context("the end of --seeds")?;
         if b < a {
             bail!("--seeds {text}: the range ends before it starts");
         }
@@ -23,7 +27,11 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>> {
         return Ok((a..=b).collect());
     }
     text.split(',')
-        .map(|s| s.trim().parse::<u64>().with_context(|| format!("seed \"{s}\"")))
+        .map(|s| {
+            s.trim()
+                .parse::<u64>()
+                .with_context(|| format!("seed \"{s}\""))
+        })
         .collect()
 }
 
@@ -57,7 +65,14 @@ fn default_checks(report: &Report) -> Vec<Check> {
         texts.push(format!("max_lag({g}) >= 0"));
         texts.push(format!("p99_latency({g}) >= 0s"));
     }
-    for metric in ["lost", "duplicates", "dead_lettered", "double_charges", "out_of_order", "rebalances"] {
+    for metric in [
+        "lost",
+        "duplicates",
+        "dead_lettered",
+        "double_charges",
+        "out_of_order",
+        "rebalances",
+    ] {
         texts.push(format!("{metric} >= 0"));
     }
     texts
@@ -66,7 +81,12 @@ fn default_checks(report: &Report) -> Vec<Check> {
         .collect()
 }
 
-pub fn sweep_command(file: &str, seeds: &str, jobs: Option<usize>, format: OutputFormat) -> Result<i32> {
+pub fn sweep_command(
+    file: &str,
+    seeds: &str,
+    jobs: Option<usize>,
+    format: OutputFormat,
+) -> Result<i32> {
     let loaded = match load(file) {
         Ok(loaded) => loaded,
         Err(message) => {
@@ -84,7 +104,10 @@ pub fn sweep_command(file: &str, seeds: &str, jobs: Option<usize>, format: Outpu
         seeds
             .par_iter()
             .map(|&seed| {
-                let options = RunOptions { seed: Some(seed), ..RunOptions::default() };
+                let options = RunOptions {
+                    seed: Some(seed),
+                    ..RunOptions::default()
+                };
                 run(&loaded.scenario, &options).map(|r| r.report)
             })
             .collect::<std::result::Result<Vec<_>, _>>()
@@ -99,7 +122,11 @@ pub fn sweep_command(file: &str, seeds: &str, jobs: Option<usize>, format: Outpu
         values.sort_by(f64::total_cmp);
         let passes = reports.iter().filter(|r| check.evaluate(r).passed).count();
         rows.push(Distribution {
-            metric: if is_expect { check.text.clone() } else { check_label(check) },
+            metric: if is_expect {
+                check.text.clone()
+            } else {
+                check_label(check)
+            },
             unit: match check.unit {
                 Unit::Count => "count",
                 Unit::Duration => "us",
@@ -128,7 +155,12 @@ pub fn sweep_command(file: &str, seeds: &str, jobs: Option<usize>, format: Outpu
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         OutputFormat::Table => {
-            println!("{} runs of {file} in {wall:.2}s wall clock ({} seeds from {})", reports.len(), seeds.len(), seeds[0]);
+            println!(
+                "{} runs of {file} in {wall:.2}s wall clock ({} seeds from {})",
+                reports.len(),
+                seeds.len(),
+                seeds[0]
+            );
             println!();
             let show = |d: &Distribution, v: f64| {
                 if d.unit == "us" {
@@ -137,8 +169,16 @@ pub fn sweep_command(file: &str, seeds: &str, jobs: Option<usize>, format: Outpu
                     format!("{v}")
                 }
             };
-            let width = rows.iter().map(|r| r.metric.len()).max().unwrap_or(6).max(6);
-            println!("{:width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>9}", "METRIC", "P50", "P90", "P99", "MAX", "HOLDS");
+            let width = rows
+                .iter()
+                .map(|r| r.metric.len())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            println!(
+                "{:width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>9}",
+                "METRIC", "P50", "P90", "P99", "MAX", "HOLDS"
+            );
             for d in &rows {
                 println!(
                     "{:width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>9}",
@@ -147,7 +187,8 @@ pub fn sweep_command(file: &str, seeds: &str, jobs: Option<usize>, format: Outpu
                     show(d, d.p90),
                     show(d, d.p99),
                     show(d, d.max),
-                    d.pass_rate.map_or(String::new(), |r| format!("{:.1}%", r * 100.0))
+                    d.pass_rate
+                        .map_or(String::new(), |r| format!("{:.1}%", r * 100.0))
                 );
             }
         }

@@ -9,15 +9,20 @@
 pub mod queue;
 pub mod world;
 
+use crate::backoff::{ExponentialBackOff, FixedBackOff};
 use crate::distribution::{DurationDist, KeyChooser};
 use crate::kafka::partitioner::{StickyPartitioner, DEFAULT_BATCH_SIZE_BYTES};
 use crate::observer::Observer;
 use crate::scenario::model::{ActionKind, Arrival, Scenario};
-use crate::scenario::validate::{parse_key_distribution, parse_key_pattern, KeyDistribution, KeyPattern};
-use crate::time::{SimTime, MILLIS};
-use crate::backoff::{ExponentialBackOff, FixedBackOff};
 use crate::scenario::model::{HandlerSpec, ProducerSpec, PublishMode, RetryMode};
-use world::{Action, BackoffPolicy, CdcConnector, GroupConfig, Handler, KeySpace, Keys, OutboxRelay, Publisher, Retry, World};
+use crate::scenario::validate::{
+    parse_key_distribution, parse_key_pattern, KeyDistribution, KeyPattern,
+};
+use crate::time::{SimTime, MILLIS};
+use world::{
+    Action, BackoffPolicy, CdcConnector, GroupConfig, Handler, KeySpace, Keys, OutboxRelay,
+    Publisher, Retry, World,
+};
 
 /// Defaults that Kafka (or a sensible simulation) uses when a scenario leaves a field out.
 pub mod defaults {
@@ -117,9 +122,14 @@ impl Simulation {
         };
         for topic in &scenario.topics {
             if topic.partitions == 0 {
-                return Err(BuildError::Invalid(format!("topic {} has no partitions", topic.name)));
+                return Err(BuildError::Invalid(format!(
+                    "topic {} has no partitions",
+                    topic.name
+                )));
             }
-            let retention = topic.retention.map_or(defaults::RETENTION, |d| d.0.micros());
+            let retention = topic
+                .retention
+                .map_or(defaults::RETENTION, |d| d.0.micros());
             world.add_topic(&topic.name, topic.partitions, retention);
         }
         for dependency in &scenario.dependencies {
@@ -127,7 +137,9 @@ impl Simulation {
                 name: dependency.name.clone(),
                 latency: dependency
                     .latency
-                    .map_or(DurationDist::Constant(defaults::DEPENDENCY_LATENCY), |d| d.0),
+                    .map_or(DurationDist::Constant(defaults::DEPENDENCY_LATENCY), |d| {
+                        d.0
+                    }),
                 slow: dependency
                     .slow
                     .iter()
@@ -137,7 +149,10 @@ impl Simulation {
             });
         }
         for producer in &scenario.producers {
-            let name = producer.event.clone().unwrap_or_else(|| producer.name.clone());
+            let name = producer
+                .event
+                .clone()
+                .unwrap_or_else(|| producer.name.clone());
             world.event_type(&name);
         }
         for group in &scenario.groups {
@@ -184,8 +199,14 @@ impl Simulation {
                 None => Keys::Keyless(sticky()),
                 Some(pattern) => {
                     let pattern = parse_key_pattern(pattern).map_err(BuildError::Invalid)?;
-                    let chooser = match producer.key_distribution.as_deref().map(parse_key_distribution) {
-                        None | Some(Ok(KeyDistribution::Uniform)) => KeyChooser::Uniform { keys: pattern.count },
+                    let chooser = match producer
+                        .key_distribution
+                        .as_deref()
+                        .map(parse_key_distribution)
+                    {
+                        None | Some(Ok(KeyDistribution::Uniform)) => KeyChooser::Uniform {
+                            keys: pattern.count,
+                        },
                         Some(Ok(KeyDistribution::Zipf(s))) => KeyChooser::zipf(pattern.count, s),
                         Some(Err(e)) => return Err(BuildError::Invalid(e)),
                     };
@@ -193,7 +214,11 @@ impl Simulation {
                     if producer.keyed.unwrap_or(true) {
                         Keys::Keyed { space, chooser }
                     } else {
-                        Keys::Payload { space, chooser, sticky: sticky() }
+                        Keys::Payload {
+                            space,
+                            chooser,
+                            sticky: sticky(),
+                        }
                     }
                 }
             };
@@ -201,7 +226,10 @@ impl Simulation {
                 (Arrival::Burst, Some(b)) => Some((b.size, b.every.0.micros().max(1))),
                 _ => None,
             };
-            let event_name = producer.event.clone().unwrap_or_else(|| producer.name.clone());
+            let event_name = producer
+                .event
+                .clone()
+                .unwrap_or_else(|| producer.name.clone());
             let event_type = world.event_type(&event_name);
             world.add_producer(
                 &producer.name,
@@ -262,7 +290,10 @@ impl Simulation {
         // Dependency outage windows become outage_start / outage_end actions.
         for (index, dependency) in scenario.dependencies.iter().enumerate() {
             for window in &dependency.outages {
-                for (at, kind) in [(window.from, ActionKind::OutageStart), (window.to, ActionKind::OutageEnd)] {
+                for (at, kind) in [
+                    (window.from, ActionKind::OutageStart),
+                    (window.to, ActionKind::OutageEnd),
+                ] {
                     actions.push(Action {
                         at: at.0.micros(),
                         kind,
@@ -419,45 +450,68 @@ impl Observer for Vec<Box<dyn Observer>> {
 /// The publisher of a producer: direct (maybe a faulty dual write), outbox relay or CDC.
 fn build_publisher(producer: &ProducerSpec) -> Publisher {
     match producer.publish {
-        PublishMode::Direct => Publisher::Direct(producer.dual_write.as_ref().map(|d| (d.crash, d.order))),
+        PublishMode::Direct => {
+            Publisher::Direct(producer.dual_write.as_ref().map(|d| (d.crash, d.order)))
+        }
         PublishMode::Outbox => {
             let spec = producer.outbox.clone().unwrap_or_default();
             Publisher::Outbox(OutboxRelay::new(
-                spec.poll_interval.map_or(defaults::OUTBOX_POLL_INTERVAL, |d| d.0.micros()),
+                spec.poll_interval
+                    .map_or(defaults::OUTBOX_POLL_INTERVAL, |d| d.0.micros()),
                 spec.batch_size.unwrap_or(defaults::OUTBOX_BATCH),
                 spec.workers.unwrap_or(1),
-                spec.publish_time.map_or(DurationDist::Constant(defaults::OUTBOX_PUBLISH_TIME), |d| d.0),
+                spec.publish_time
+                    .map_or(DurationDist::Constant(defaults::OUTBOX_PUBLISH_TIME), |d| {
+                        d.0
+                    }),
                 spec.crash.unwrap_or(0.0),
-                spec.restart_after.map_or(defaults::RESTART_AFTER, |d| d.0.micros()),
-                spec.cleanup_after.map_or(defaults::OUTBOX_CLEANUP, |d| d.0.micros()),
+                spec.restart_after
+                    .map_or(defaults::RESTART_AFTER, |d| d.0.micros()),
+                spec.cleanup_after
+                    .map_or(defaults::OUTBOX_CLEANUP, |d| d.0.micros()),
             ))
         }
         PublishMode::Cdc => {
             let spec = producer.cdc.clone().unwrap_or_default();
             Publisher::Cdc(CdcConnector::new(
                 spec.lag.map_or(
-                    DurationDist::Normal { mean: defaults::CDC_LAG as f64, std_dev: defaults::CDC_LAG as f64 / 5.0 },
+                    DurationDist::Normal {
+                        mean: defaults::CDC_LAG as f64,
+                        std_dev: defaults::CDC_LAG as f64 / 5.0,
+                    },
                     |d| d.0,
                 ),
-                spec.flush_interval.map_or(defaults::CDC_FLUSH, |d| d.0.micros()),
-                spec.restart_after.map_or(defaults::RESTART_AFTER, |d| d.0.micros()),
+                spec.flush_interval
+                    .map_or(defaults::CDC_FLUSH, |d| d.0.micros()),
+                spec.restart_after
+                    .map_or(defaults::RESTART_AFTER, |d| d.0.micros()),
             ))
         }
     }
 }
 
 /// The back-off policy of a retry spec (Spring's ExponentialBackOff or FixedBackOff).
-pub fn backoff_policy(spec: &crate::scenario::model::RetrySpec) -> Result<BackoffPolicy, BuildError> {
+pub fn backoff_policy(
+    spec: &crate::scenario::model::RetrySpec,
+) -> Result<BackoffPolicy, BuildError> {
     let attempts = spec.max_attempts.unwrap_or(defaults::RETRY_MAX_ATTEMPTS);
     Ok(match spec.fixed {
-        Some(interval) => BackoffPolicy::Fixed(FixedBackOff::new(interval.0.micros() / MILLIS, attempts)),
+        Some(interval) => {
+            BackoffPolicy::Fixed(FixedBackOff::new(interval.0.micros() / MILLIS, attempts))
+        }
         None => {
             let mut policy = ExponentialBackOff::new(
-                spec.initial.map_or(defaults::RETRY_INITIAL, |d| d.0.micros()) / MILLIS,
+                spec.initial
+                    .map_or(defaults::RETRY_INITIAL, |d| d.0.micros())
+                    / MILLIS,
                 spec.multiplier.unwrap_or(defaults::RETRY_MULTIPLIER),
             )
             .map_err(|e| BuildError::Invalid(e.to_string()))?
-            .with_max_interval_ms(spec.max_interval.map_or(defaults::RETRY_MAX_INTERVAL, |d| d.0.micros()) / MILLIS)
+            .with_max_interval_ms(
+                spec.max_interval
+                    .map_or(defaults::RETRY_MAX_INTERVAL, |d| d.0.micros())
+                    / MILLIS,
+            )
             .with_max_attempts(attempts);
             if let Some(elapsed) = spec.max_elapsed {
                 policy = policy.with_max_elapsed_time_ms(elapsed.0.micros() / MILLIS);
@@ -475,7 +529,9 @@ fn build_handler(
     spec: &HandlerSpec,
     topics: &mut Vec<u16>,
 ) -> Result<Handler, BuildError> {
-    let main = *topics.first().ok_or(BuildError::Invalid("a group without topics".into()))?;
+    let main = *topics
+        .first()
+        .ok_or(BuildError::Invalid("a group without topics".into()))?;
     let main_name = world.topics[main as usize].name.clone();
     let partitions = world.topics[main as usize].partitions.len() as u32;
     let retention = world.topics[main as usize].retention;
@@ -508,10 +564,17 @@ fn build_handler(
                 retry_topics.push((topic, delay_ms * MILLIS));
             }
         }
-        retry = Some(Retry { mode: retry_spec.mode, policy, topics: retry_topics });
+        retry = Some(Retry {
+            mode: retry_spec.mode,
+            policy,
+            topics: retry_topics,
+        });
     }
     let dead_letter = if spec.dead_letter.unwrap_or(spec.retry.is_some()) {
-        let name = spec.dead_letter_topic.clone().unwrap_or_else(|| format!("{main_name}.DLT"));
+        let name = spec
+            .dead_letter_topic
+            .clone()
+            .unwrap_or_else(|| format!("{main_name}.DLT"));
         let topic = find_or_add(world, &name);
         world.topics[topic as usize].retained = true;
         Some(topic)
@@ -521,14 +584,20 @@ fn build_handler(
     let mut poison_keys = Vec::new();
     for key in &spec.poison_keys {
         for (p, producer) in scenario.producers.iter().enumerate() {
-            let Some(pattern) = producer.keys.as_deref().and_then(|k| parse_key_pattern(k).ok()) else {
+            let Some(pattern) = producer
+                .keys
+                .as_deref()
+                .and_then(|k| parse_key_pattern(k).ok())
+            else {
                 continue;
             };
             let index = if pattern.ranged {
                 key.strip_prefix(pattern.prefix.as_str())
                     .and_then(|rest| rest.strip_suffix(pattern.suffix.as_str()))
                     .and_then(|n| n.parse::<u64>().ok())
-                    .filter(|n| (pattern.first..pattern.first + u64::from(pattern.count)).contains(n))
+                    .filter(|n| {
+                        (pattern.first..pattern.first + u64::from(pattern.count)).contains(n)
+                    })
                     .map(|n| (n - pattern.first) as u32)
             } else {
                 (key == &pattern.prefix).then_some(0)
@@ -548,7 +617,10 @@ fn build_handler(
                 .iter()
                 .position(|d| &d.name == name)
                 .map(|i| i as u16)
-                .ok_or(BuildError::UnknownName { kind: "dependency", name: name.clone() })
+                .ok_or(BuildError::UnknownName {
+                    kind: "dependency",
+                    name: name.clone(),
+                })
         })
         .transpose()?;
     let events = spec.events.iter().map(|e| world.event_type(e)).collect();
@@ -558,10 +630,17 @@ fn build_handler(
             .topics
             .iter()
             .position(|t| t.name == emit.topic)
-            .ok_or(BuildError::UnknownName { kind: "topic", name: emit.topic.clone() })? as u16;
+            .ok_or(BuildError::UnknownName {
+                kind: "topic",
+                name: emit.topic.clone(),
+            })? as u16;
         let event_type = world.event_type(emit.event.as_deref().unwrap_or(&emit.topic));
         let on = emit.on.as_ref().map(|e| world.event_type(e));
-        emits.push(world::Emit { topic, event_type, on });
+        emits.push(world::Emit {
+            topic,
+            event_type,
+            on,
+        });
     }
     Ok(Handler {
         events,
@@ -588,7 +667,9 @@ fn key_space(pattern: &KeyPattern, partitions: u32) -> KeySpace {
         partition_of: Vec::new(),
     };
     if pattern.count <= KeySpace::TABLE_LIMIT {
-        space.partition_of = (0..pattern.count).map(|k| space.partition(k, partitions)).collect();
+        space.partition_of = (0..pattern.count)
+            .map(|k| space.partition(k, partitions))
+            .collect();
     }
     space
 }

@@ -12,14 +12,19 @@
 mod handling;
 mod publishing;
 
-pub use handling::{AttemptOutcome, BitSet, BackoffPolicy, BackoffRun, Dependency, Emit, Handler, HandlingState, HandlingStats, Retry};
-pub use publishing::{CdcConnector, ConnectorState, OutboxRelay, PublishStats, Publisher, WorkerState};
+pub use handling::{
+    AttemptOutcome, BackoffPolicy, BackoffRun, BitSet, Dependency, Emit, Handler, HandlingState,
+    HandlingStats, Retry,
+};
+pub use publishing::{
+    CdcConnector, ConnectorState, OutboxRelay, PublishStats, Publisher, WorkerState,
+};
 
 use super::queue::EventQueue;
 use crate::distribution::{exponential, DurationDist, KeyChooser};
-use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::assignor::{self, AssignorKind, Subscription, TopicPartition};
 use crate::kafka::log::{PartitionLog, Record, NO_KEY};
+use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::partitioner::StickyPartitioner;
 use crate::observer::{SimEvent, SkipReason};
 use crate::rng::Stream;
@@ -80,7 +85,12 @@ impl KeySpace {
     /// The text of key `index`.
     pub fn key_text(&self, index: u32) -> String {
         if self.ranged {
-            format!("{}{}{}", self.prefix, self.first + u64::from(index), self.suffix)
+            format!(
+                "{}{}{}",
+                self.prefix,
+                self.first + u64::from(index),
+                self.suffix
+            )
         } else {
             self.prefix.clone()
         }
@@ -91,7 +101,10 @@ impl KeySpace {
 #[derive(Clone, Debug)]
 pub enum Keys {
     /// Keyed records: partition = murmur2(key) mod partitions.
-    Keyed { space: KeySpace, chooser: KeyChooser },
+    Keyed {
+        space: KeySpace,
+        chooser: KeyChooser,
+    },
     /// Keyless records: Kafka ≥ 3.3's sticky partitioning.
     Keyless(StickyPartitioner),
     /// The entity key travels only in the payload: records are keyless (sticky partitioning),
@@ -347,20 +360,65 @@ impl Group {
 /// What the kernel schedules.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Event {
-    Produce { producer: u16, epoch: u32 },
-    Poll { group: u16, instance: u16, incarnation: u32 },
-    ProcessDone { group: u16, instance: u16, incarnation: u32 },
-    AutoCommit { group: u16, instance: u16, incarnation: u32 },
-    SessionTimeout { group: u16, instance: u16, incarnation: u32 },
-    RebalanceComplete { group: u16 },
-    OutboxPoll { producer: u16, worker: u16, epoch: u32 },
-    OutboxPublished { producer: u16, worker: u16, epoch: u32 },
-    RelayRestart { producer: u16, worker: u16, epoch: u32 },
-    CdcCapture { producer: u16, epoch: u32 },
-    CdcFlush { producer: u16 },
-    ConnectorRestart { producer: u16, epoch: u32 },
-    Action { index: u32 },
-    Narration { step: u32 },
+    Produce {
+        producer: u16,
+        epoch: u32,
+    },
+    Poll {
+        group: u16,
+        instance: u16,
+        incarnation: u32,
+    },
+    ProcessDone {
+        group: u16,
+        instance: u16,
+        incarnation: u32,
+    },
+    AutoCommit {
+        group: u16,
+        instance: u16,
+        incarnation: u32,
+    },
+    SessionTimeout {
+        group: u16,
+        instance: u16,
+        incarnation: u32,
+    },
+    RebalanceComplete {
+        group: u16,
+    },
+    OutboxPoll {
+        producer: u16,
+        worker: u16,
+        epoch: u32,
+    },
+    OutboxPublished {
+        producer: u16,
+        worker: u16,
+        epoch: u32,
+    },
+    RelayRestart {
+        producer: u16,
+        worker: u16,
+        epoch: u32,
+    },
+    CdcCapture {
+        producer: u16,
+        epoch: u32,
+    },
+    CdcFlush {
+        producer: u16,
+    },
+    ConnectorRestart {
+        producer: u16,
+        epoch: u32,
+    },
+    Action {
+        index: u32,
+    },
+    Narration {
+        step: u32,
+    },
     Sample,
     Housekeeping,
 }
@@ -588,19 +646,26 @@ impl World {
     pub(crate) fn schedule_bookkeeping(&mut self, end: SimTime) {
         for (index, action) in self.actions.iter().enumerate() {
             if action.at <= end {
-                self.queue.schedule(action.at, Event::Action { index: index as u32 });
+                self.queue.schedule(
+                    action.at,
+                    Event::Action {
+                        index: index as u32,
+                    },
+                );
             }
         }
         for (step, &at) in self.narration.iter().enumerate() {
             if at <= end {
-                self.queue.schedule(at, Event::Narration { step: step as u32 });
+                self.queue
+                    .schedule(at, Event::Narration { step: step as u32 });
             }
         }
         if self.sample_interval > 0 {
             self.queue.schedule(0, Event::Sample);
         }
         if !self.topics.is_empty() {
-            self.queue.schedule(HOUSEKEEPING_INTERVAL, Event::Housekeeping);
+            self.queue
+                .schedule(HOUSEKEEPING_INTERVAL, Event::Housekeeping);
         }
     }
 }
@@ -618,42 +683,78 @@ impl World {
         self.now = time;
         match event {
             Event::Produce { producer, epoch } => self.on_produce(producer, epoch),
-            Event::Poll { group, instance, incarnation } => {
+            Event::Poll {
+                group,
+                instance,
+                incarnation,
+            } => {
                 if self.is_current(group, instance, incarnation) {
                     self.poll(group, instance);
                 }
             }
-            Event::ProcessDone { group, instance, incarnation } => {
+            Event::ProcessDone {
+                group,
+                instance,
+                incarnation,
+            } => {
                 if self.is_current(group, instance, incarnation) {
                     self.on_process_done(group, instance);
                 }
             }
-            Event::AutoCommit { group, instance, incarnation } => {
+            Event::AutoCommit {
+                group,
+                instance,
+                incarnation,
+            } => {
                 if self.is_current(group, instance, incarnation) {
                     self.on_auto_commit_timer(group, instance);
                 }
             }
-            Event::SessionTimeout { group, instance, incarnation } => {
-                self.on_session_timeout(group, Owner { instance, incarnation });
+            Event::SessionTimeout {
+                group,
+                instance,
+                incarnation,
+            } => {
+                self.on_session_timeout(
+                    group,
+                    Owner {
+                        instance,
+                        incarnation,
+                    },
+                );
             }
             Event::RebalanceComplete { group } => self.complete_rebalance(group),
-            Event::OutboxPoll { producer, worker, epoch } => self.on_outbox_poll(producer, worker, epoch),
-            Event::OutboxPublished { producer, worker, epoch } => {
-                self.on_outbox_published(producer, worker, epoch)
-            }
-            Event::RelayRestart { producer, worker, epoch } => self.on_relay_restart(producer, worker, epoch),
+            Event::OutboxPoll {
+                producer,
+                worker,
+                epoch,
+            } => self.on_outbox_poll(producer, worker, epoch),
+            Event::OutboxPublished {
+                producer,
+                worker,
+                epoch,
+            } => self.on_outbox_published(producer, worker, epoch),
+            Event::RelayRestart {
+                producer,
+                worker,
+                epoch,
+            } => self.on_relay_restart(producer, worker, epoch),
             Event::CdcCapture { producer, epoch } => self.on_cdc_capture(producer, epoch),
             Event::CdcFlush { producer } => self.on_cdc_flush(producer),
-            Event::ConnectorRestart { producer, epoch } => self.on_connector_restart(producer, epoch),
+            Event::ConnectorRestart { producer, epoch } => {
+                self.on_connector_restart(producer, epoch)
+            }
             Event::Action { index } => self.on_action(index as usize),
             Event::Narration { step } => self.emit(SimEvent::Narration { step }),
             Event::Sample => {
                 self.emit(SimEvent::Sample);
-                self.queue.schedule(time + self.sample_interval, Event::Sample);
+                self.queue
+                    .schedule(time + self.sample_interval, Event::Sample);
             }
             Event::Housekeeping => {
                 self.housekeeping();
-                self.queue.schedule(time + HOUSEKEEPING_INTERVAL, Event::Housekeeping);
+                self.queue
+                    .schedule(time + HOUSEKEEPING_INTERVAL, Event::Housekeeping);
             }
         }
         Some(time)
@@ -679,7 +780,7 @@ impl World {
     fn gap(&mut self, producer: u16) -> Option<u64> {
         let p = &mut self.producers[producer as usize];
         let mean = 1e6 / p.rate;
-        if !(p.rate > 0.0) || !mean.is_finite() {
+        if p.rate <= 0.0 || p.rate.is_nan() || !mean.is_finite() {
             return None;
         }
         let gap = match p.arrival {
@@ -697,7 +798,8 @@ impl World {
             _ => self.gap(producer),
         };
         if let Some(gap) = first {
-            self.queue.schedule(start + gap, Event::Produce { producer, epoch });
+            self.queue
+                .schedule(start + gap, Event::Produce { producer, epoch });
         }
     }
 
@@ -718,7 +820,8 @@ impl World {
             self.produce_one(producer);
         }
         if let Some(gap) = self.gap(producer) {
-            self.queue.schedule(self.now + gap, Event::Produce { producer, epoch });
+            self.queue
+                .schedule(self.now + gap, Event::Produce { producer, epoch });
         }
     }
 
@@ -746,7 +849,12 @@ impl World {
 
     /// Appends a record to a topic (to `partition`, or the one the producer's partitioner
     /// picks), tells the observers and wakes idle readers. Returns the partition and offset.
-    pub(crate) fn append(&mut self, topic: u16, record: Record, partition: Option<u32>) -> (u32, u64) {
+    pub(crate) fn append(
+        &mut self,
+        topic: u16,
+        record: Record,
+        partition: Option<u32>,
+    ) -> (u32, u64) {
         let partition = match partition {
             Some(p) => p,
             None => self.choose_partition(topic, &record),
@@ -785,7 +893,11 @@ impl World {
             let cache = self.topics[topic as usize]
                 .key_partitions
                 .entry(record.producer)
-                .or_insert_with(|| (0..space.count).map(|k| space.partition(k, partitions)).collect());
+                .or_insert_with(|| {
+                    (0..space.count)
+                        .map(|k| space.partition(k, partitions))
+                        .collect()
+                });
             return cache.get(record.key as usize).copied().unwrap_or(0);
         }
         if producer.topic == topic {
@@ -813,7 +925,8 @@ impl World {
                 continue;
             };
             let instance = &mut g.instances[owner.instance as usize];
-            if instance.state != InstanceState::Running || instance.incarnation != owner.incarnation {
+            if instance.state != InstanceState::Running || instance.incarnation != owner.incarnation
+            {
                 continue;
             }
             if !gp.queued {
@@ -879,7 +992,14 @@ impl World {
             if i.due_wake.is_none_or(|at| at > due) {
                 i.due_wake = Some(due);
                 let incarnation = i.incarnation;
-                self.queue.schedule(due, Event::Poll { group, instance, incarnation });
+                self.queue.schedule(
+                    due,
+                    Event::Poll {
+                        group,
+                        instance,
+                        incarnation,
+                    },
+                );
             }
         }
         // A real consumer keeps calling poll() while idle, so auto-commit still happens on
@@ -891,7 +1011,14 @@ impl World {
             i.commit_timer = true;
             let at = i.next_auto_commit.max(self.now);
             let incarnation = i.incarnation;
-            self.queue.schedule(at, Event::AutoCommit { group, instance, incarnation });
+            self.queue.schedule(
+                at,
+                Event::AutoCommit {
+                    group,
+                    instance,
+                    incarnation,
+                },
+            );
         }
     }
 
@@ -918,7 +1045,9 @@ impl World {
     /// Commits the processed position of every partition the instance owns.
     fn commit_owned(&mut self, group: u16, instance: u16) {
         self.groups[group as usize].instances[instance as usize].uncommitted = false;
-        let count = self.groups[group as usize].instances[instance as usize].assigned.len();
+        let count = self.groups[group as usize].instances[instance as usize]
+            .assigned
+            .len();
         for k in 0..count {
             let g = &self.groups[group as usize];
             let slot = g.instances[instance as usize].assigned[k];
@@ -937,7 +1066,12 @@ impl World {
         }
         gp.committed = Some(offset);
         let (topic, partition) = (gp.topic, gp.partition);
-        self.emit(SimEvent::Committed { group, topic, partition, offset });
+        self.emit(SimEvent::Committed {
+            group,
+            topic,
+            partition,
+            offset,
+        });
     }
 
     /// Fills the instance's batch with up to `max.poll.records` records from its ready
@@ -950,11 +1084,16 @@ impl World {
         let mut budget = g.config.max_poll_records as usize;
         let i = &mut g.instances[instance as usize];
         i.due_wake = None;
-        let me = Owner { instance, incarnation: i.incarnation };
+        let me = Owner {
+            instance,
+            incarnation: i.incarnation,
+        };
         let mut visits = i.ready.len();
         while visits > 0 && budget > 0 {
             visits -= 1;
-            let Some(slot) = i.ready.pop_front() else { break };
+            let Some(slot) = i.ready.pop_front() else {
+                break;
+            };
             let gp = &mut g.partitions[slot as usize];
             if gp.owner != Some(me) {
                 continue; // a stale entry: the partition moved on
@@ -997,7 +1136,11 @@ impl World {
                         take = n as usize; // the rest of this retry topic is not due yet
                         break;
                     }
-                    i.batch.push_back(Delivery { slot, offset, record });
+                    i.batch.push_back(Delivery {
+                        slot,
+                        offset,
+                        record,
+                    });
                 }
             }
             if take > 0 {
@@ -1031,7 +1174,11 @@ impl World {
                 let took = self.begin_attempt(group, instance);
                 self.queue.schedule(
                     self.now + took,
-                    Event::ProcessDone { group, instance, incarnation },
+                    Event::ProcessDone {
+                        group,
+                        instance,
+                        incarnation,
+                    },
                 );
             }
             None => {
@@ -1049,7 +1196,8 @@ impl World {
             return;
         };
         let duplicate = delivery.offset < g.partitions[delivery.slot as usize].high_water;
-        let Some((disposition, effect, out_of_order)) = self.finish_attempt(group, instance, delivery, duplicate)
+        let Some((disposition, effect, out_of_order)) =
+            self.finish_attempt(group, instance, delivery, duplicate)
         else {
             return; // retried in place: the record stays in flight
         };
@@ -1117,7 +1265,9 @@ impl World {
             if g.config.commit == CommitPolicy::Auto {
                 self.commit_owned(group, instance);
             }
-            let owned = std::mem::take(&mut self.groups[group as usize].instances[instance as usize].assigned);
+            let owned = std::mem::take(
+                &mut self.groups[group as usize].instances[instance as usize].assigned,
+            );
             for slot in owned {
                 self.release(group, instance, slot);
             }
@@ -1129,7 +1279,12 @@ impl World {
         let gp = &mut self.groups[group as usize].partitions[slot as usize];
         gp.owner = None;
         let (topic, partition) = (gp.topic, gp.partition);
-        self.emit(SimEvent::Revoked { group, instance, topic, partition });
+        self.emit(SimEvent::Revoked {
+            group,
+            instance,
+            topic,
+            partition,
+        });
     }
 
     /// Once every running member has joined and no crashed member is still registered, the
@@ -1183,7 +1338,9 @@ impl World {
         let slot_of = |tp: &TopicPartition| -> Option<u32> {
             g.partitions
                 .iter()
-                .position(|gp| self.topics[gp.topic as usize].name == tp.topic && gp.partition == tp.partition)
+                .position(|gp| {
+                    self.topics[gp.topic as usize].name == tp.topic && gp.partition == tp.partition
+                })
                 .map(|p| p as u32)
         };
         let to_tp = |slot: u32| {
@@ -1222,7 +1379,7 @@ impl World {
         for &m in &members {
             let mut slots: Vec<u32> = assignment
                 .get(&member_key(m))
-                .map(|tps| tps.iter().filter_map(|tp| slot_of(tp)).collect())
+                .map(|tps| tps.iter().filter_map(&slot_of).collect())
                 .unwrap_or_default();
             slots.sort_unstable();
             let current = &g.instances[m as usize].assigned;
@@ -1246,7 +1403,14 @@ impl World {
             if i.in_flight.is_none() && i.batch.is_empty() {
                 let incarnation = i.incarnation;
                 self.groups[group as usize].instances[m as usize].waiting = false;
-                self.queue.schedule(self.now, Event::Poll { group, instance: m, incarnation });
+                self.queue.schedule(
+                    self.now,
+                    Event::Poll {
+                        group,
+                        instance: m,
+                        incarnation,
+                    },
+                );
             }
         }
     }
@@ -1307,11 +1471,20 @@ impl World {
                 });
                 gp.high_water = position;
             }
-            gp.owner = Some(Owner { instance, incarnation });
+            gp.owner = Some(Owner {
+                instance,
+                incarnation,
+            });
             gp.position = position;
             gp.processed = position;
             let (topic, partition) = (gp.topic, gp.partition);
-            self.emitted.push(SimEvent::Assigned { group, instance, topic, partition, position });
+            self.emitted.push(SimEvent::Assigned {
+                group,
+                instance,
+                topic,
+                partition,
+                position,
+            });
         }
         let i = &mut g.instances[instance as usize];
         for &slot in kept.iter().filter(|s| !current.contains(s)) {
@@ -1345,7 +1518,10 @@ impl World {
         if i.incarnation == ghost.incarnation {
             i.assigned.clear();
         }
-        self.emit(SimEvent::CrashDetected { group, instance: ghost.instance });
+        self.emit(SimEvent::CrashDetected {
+            group,
+            instance: ghost.instance,
+        });
         self.start_rebalance(group);
     }
 
@@ -1354,8 +1530,12 @@ impl World {
     fn on_action(&mut self, index: usize) {
         let action = self.actions[index].clone();
         match action.kind {
-            ActionKind::Crash => self.crash(action.group.unwrap_or(0), action.instance.unwrap_or(0)),
-            ActionKind::Restart => self.restart(action.group.unwrap_or(0), action.instance.unwrap_or(0)),
+            ActionKind::Crash => {
+                self.crash(action.group.unwrap_or(0), action.instance.unwrap_or(0))
+            }
+            ActionKind::Restart => {
+                self.restart(action.group.unwrap_or(0), action.instance.unwrap_or(0))
+            }
             ActionKind::Stop => self.stop(action.group.unwrap_or(0), action.instance.unwrap_or(0)),
             ActionKind::AddInstance => {
                 let group = action.group.unwrap_or(0);
@@ -1379,7 +1559,9 @@ impl World {
                 }
             }
             ActionKind::OutageStart | ActionKind::OutageEnd => {
-                let Some(dependency) = action.dependency else { return };
+                let Some(dependency) = action.dependency else {
+                    return;
+                };
                 let down = action.kind == ActionKind::OutageStart;
                 let d = &mut self.dependencies[dependency as usize];
                 if d.down != down {
@@ -1389,9 +1571,15 @@ impl World {
             }
             ActionKind::ReplayDlq => self.replay_dead_letters(action.group.unwrap_or(0)),
             ActionKind::CrashRelay => self.crash_relay(action.producer.unwrap_or(0)),
-            ActionKind::PauseConnector => self.control_connector(action.producer.unwrap_or(0), Some(true)),
-            ActionKind::ResumeConnector => self.control_connector(action.producer.unwrap_or(0), Some(false)),
-            ActionKind::CrashConnector => self.control_connector(action.producer.unwrap_or(0), None),
+            ActionKind::PauseConnector => {
+                self.control_connector(action.producer.unwrap_or(0), Some(true))
+            }
+            ActionKind::ResumeConnector => {
+                self.control_connector(action.producer.unwrap_or(0), Some(false))
+            }
+            ActionKind::CrashConnector => {
+                self.control_connector(action.producer.unwrap_or(0), None)
+            }
             ActionKind::SetRate => {
                 let producer = action.producer.unwrap_or(0);
                 let p = &mut self.producers[producer as usize];
@@ -1399,7 +1587,10 @@ impl World {
                 p.epoch += 1;
                 let per_second_bits = p.rate.to_bits();
                 let paused = p.paused;
-                self.emit(SimEvent::RateChanged { producer, per_second_bits });
+                self.emit(SimEvent::RateChanged {
+                    producer,
+                    per_second_bits,
+                });
                 if !paused {
                     self.schedule_first_emission(producer, self.now);
                 }
@@ -1433,11 +1624,18 @@ impl World {
         i.waiting = false;
         i.joined = false;
         i.pending_assignment = None;
-        let ghost = Owner { instance, incarnation: i.incarnation };
+        let ghost = Owner {
+            instance,
+            incarnation: i.incarnation,
+        };
         g.ghosts.push(ghost);
         self.queue.schedule(
             self.now + session_timeout,
-            Event::SessionTimeout { group, instance, incarnation: ghost.incarnation },
+            Event::SessionTimeout {
+                group,
+                instance,
+                incarnation: ghost.incarnation,
+            },
         );
         self.emit(SimEvent::InstanceCrashed { group, instance });
         if self.groups[group as usize].second_round_due {
@@ -1487,7 +1685,8 @@ impl World {
         if g.config.commit == CommitPolicy::Auto {
             self.commit_owned(group, instance);
         }
-        let owned = std::mem::take(&mut self.groups[group as usize].instances[instance as usize].assigned);
+        let owned =
+            std::mem::take(&mut self.groups[group as usize].instances[instance as usize].assigned);
         for slot in owned {
             self.release(group, instance, slot);
         }
@@ -1537,7 +1736,11 @@ impl World {
 const HOUSEKEEPING_INTERVAL: SimTime = crate::time::SECONDS;
 
 /// When the first not-yet-due record among the instance's retry-topic partitions becomes due.
-fn next_due(topics: &[Topic], partitions: &[GroupPartition], ready: impl Iterator<Item = u32>) -> Option<SimTime> {
+fn next_due(
+    topics: &[Topic],
+    partitions: &[GroupPartition],
+    ready: impl Iterator<Item = u32>,
+) -> Option<SimTime> {
     ready
         .filter_map(|slot| {
             let gp = &partitions[slot as usize];
@@ -1546,7 +1749,8 @@ fn next_due(topics: &[Topic], partitions: &[GroupPartition], ready: impl Iterato
                 return None;
             }
             let log = &topic.partitions[gp.partition as usize];
-            log.get(gp.position).map(|record| record.produced_at + topic.due_delay)
+            log.get(gp.position)
+                .map(|record| record.produced_at + topic.due_delay)
         })
         .min()
 }

@@ -49,7 +49,14 @@ pub struct Record {
 
 impl Record {
     /// A fresh root record.
-    pub fn root(at: SimTime, event_id: u64, key: u32, key_seq: u32, producer: u16, event_type: u16) -> Self {
+    pub fn root(
+        at: SimTime,
+        event_id: u64,
+        key: u32,
+        key_seq: u32,
+        producer: u16,
+        event_type: u16,
+    ) -> Self {
         Record {
             produced_at: at,
             origin_at: at,
@@ -206,7 +213,10 @@ mod tests {
         assert_eq!(log.in_memory() as u64, n - SEGMENT_RECORDS * 2);
         assert_eq!(log.start_offset(), 0);
         // Retention at a time where the first segment is entirely old:
-        assert_eq!(log.apply_retention(SEGMENT_RECORDS + 10, 10), SEGMENT_RECORDS);
+        assert_eq!(
+            log.apply_retention(SEGMENT_RECORDS + 10, 10),
+            SEGMENT_RECORDS
+        );
         assert_eq!(log.apply_retention(n + 10, 10), n);
     }
 }

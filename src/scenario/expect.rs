@@ -74,48 +74,203 @@ use Unit::{Count, Duration};
 
 /// The metric vocabulary: name, unit, argument scope, description.
 pub const METRICS: &[(&str, Unit, Scope, &str)] = &[
-    ("produced", Count, Topic, "distinct events published (optionally to one topic)"),
-    ("processed", Count, Group, "records finished, redeliveries included"),
-    ("duplicates", Count, Group, "redelivered records processed again"),
+    (
+        "produced",
+        Count,
+        Topic,
+        "distinct events published (optionally to one topic)",
+    ),
+    (
+        "processed",
+        Count,
+        Group,
+        "records finished, redeliveries included",
+    ),
+    (
+        "duplicates",
+        Count,
+        Group,
+        "redelivered records processed again",
+    ),
     ("delivered", Count, Group, "records handed out by polls"),
-    ("lost", Count, Group, "events lost: never published (dual write) or never processed (retention, offset reset)"),
-    ("rebalances", Count, Group, "rebalances after the group formed"),
+    (
+        "lost",
+        Count,
+        Group,
+        "events lost: never published (dual write) or never processed (retention, offset reset)",
+    ),
+    (
+        "rebalances",
+        Count,
+        Group,
+        "rebalances after the group formed",
+    ),
     ("crashes", Count, Group, "instance crashes"),
     ("lag", Count, Group, "final lag (sum over partitions)"),
     ("max_lag", Count, Group, "largest sampled lag"),
-    ("in_flight", Count, Group, "records polled but not finished at the end"),
-    ("attempts", Count, Group, "handler attempts, retries included"),
+    (
+        "in_flight",
+        Count,
+        Group,
+        "records polled but not finished at the end",
+    ),
+    (
+        "attempts",
+        Count,
+        Group,
+        "handler attempts, retries included",
+    ),
     ("failures", Count, Group, "failed attempts"),
-    ("retries", Count, Group, "retries (in place or via retry topics)"),
-    ("dead_lettered", Count, Group, "records sent to the dead-letter topic"),
-    ("dropped", Count, Group, "failed records skipped without a dead-letter topic"),
-    ("dlq_depth", Count, Group, "dead-letter records not replayed, at the end"),
-    ("max_dlq_depth", Count, Group, "largest sampled dead-letter depth"),
-    ("replayed", Count, Group, "dead-letter records re-published by replay_dlq"),
-    ("side_effects", Count, Group, "side effects applied once per event"),
-    ("double_charges", Count, Group, "side effects repeated for an already-applied event"),
-    ("deduplicated", Count, Group, "deliveries the idempotency store suppressed"),
-    ("dedup_store", Count, Group, "largest size of the processed-event-id store"),
-    ("out_of_order", Count, Group, "records processed after a later record of the same entity"),
-    ("emitted", Count, Group, "events the handler published to other topics"),
-    ("filtered", Count, Group, "records of event types the handler ignores"),
-    ("phantom", Count, Producer, "phantom events (published, then the database write failed)"),
-    ("lost_writes", Count, Producer, "events a dual write lost (database committed, never published)"),
-    ("published", Count, Producer, "distinct events a service got into Kafka"),
-    ("republished", Count, Producer, "events a relay or connector published again after a crash"),
-    ("backlog", Count, Producer, "outbox rows / log rows not yet published, at the end"),
-    ("max_backlog", Count, Producer, "largest outbox / replication-slot backlog"),
-    ("p50_latency", Duration, Group, "median append-to-processed latency"),
+    (
+        "retries",
+        Count,
+        Group,
+        "retries (in place or via retry topics)",
+    ),
+    (
+        "dead_lettered",
+        Count,
+        Group,
+        "records sent to the dead-letter topic",
+    ),
+    (
+        "dropped",
+        Count,
+        Group,
+        "failed records skipped without a dead-letter topic",
+    ),
+    (
+        "dlq_depth",
+        Count,
+        Group,
+        "dead-letter records not replayed, at the end",
+    ),
+    (
+        "max_dlq_depth",
+        Count,
+        Group,
+        "largest sampled dead-letter depth",
+    ),
+    (
+        "replayed",
+        Count,
+        Group,
+        "dead-letter records re-published by replay_dlq",
+    ),
+    (
+        "side_effects",
+        Count,
+        Group,
+        "side effects applied once per event",
+    ),
+    (
+        "double_charges",
+        Count,
+        Group,
+        "side effects repeated for an already-applied event",
+    ),
+    (
+        "deduplicated",
+        Count,
+        Group,
+        "deliveries the idempotency store suppressed",
+    ),
+    (
+        "dedup_store",
+        Count,
+        Group,
+        "largest size of the processed-event-id store",
+    ),
+    (
+        "out_of_order",
+        Count,
+        Group,
+        "records processed after a later record of the same entity",
+    ),
+    (
+        "emitted",
+        Count,
+        Group,
+        "events the handler published to other topics",
+    ),
+    (
+        "filtered",
+        Count,
+        Group,
+        "records of event types the handler ignores",
+    ),
+    (
+        "phantom",
+        Count,
+        Producer,
+        "phantom events (published, then the database write failed)",
+    ),
+    (
+        "lost_writes",
+        Count,
+        Producer,
+        "events a dual write lost (database committed, never published)",
+    ),
+    (
+        "published",
+        Count,
+        Producer,
+        "distinct events a service got into Kafka",
+    ),
+    (
+        "republished",
+        Count,
+        Producer,
+        "events a relay or connector published again after a crash",
+    ),
+    (
+        "backlog",
+        Count,
+        Producer,
+        "outbox rows / log rows not yet published, at the end",
+    ),
+    (
+        "max_backlog",
+        Count,
+        Producer,
+        "largest outbox / replication-slot backlog",
+    ),
+    (
+        "p50_latency",
+        Duration,
+        Group,
+        "median append-to-processed latency",
+    ),
     ("p90_latency", Duration, Group, "90th percentile latency"),
     ("p99_latency", Duration, Group, "99th percentile latency"),
     ("p999_latency", Duration, Group, "99.9th percentile latency"),
     ("max_latency", Duration, Group, "largest latency"),
     ("mean_latency", Duration, Group, "mean latency"),
-    ("p50_step_latency", Duration, Group, "median time from the chain's first event to this group's success"),
-    ("p99_step_latency", Duration, Group, "99th percentile of that"),
+    (
+        "p50_step_latency",
+        Duration,
+        Group,
+        "median time from the chain's first event to this group's success",
+    ),
+    (
+        "p99_step_latency",
+        Duration,
+        Group,
+        "99th percentile of that",
+    ),
     ("max_step_latency", Duration, Group, "largest of that"),
-    ("p50_publish_latency", Duration, Producer, "median business-write-to-Kafka delay"),
-    ("p99_publish_latency", Duration, Producer, "99th percentile of that"),
+    (
+        "p50_publish_latency",
+        Duration,
+        Producer,
+        "median business-write-to-Kafka delay",
+    ),
+    (
+        "p99_publish_latency",
+        Duration,
+        Producer,
+        "99th percentile of that",
+    ),
     ("max_publish_latency", Duration, Producer, "largest of that"),
 ];
 
@@ -181,7 +336,14 @@ impl Check {
         topics: &[&str],
         producers: &[&str],
     ) -> Result<Check, (String, Option<String>)> {
-        let ops = [("==", Op::Eq), ("!=", Op::Ne), ("<=", Op::Le), (">=", Op::Ge), ("<", Op::Lt), (">", Op::Gt)];
+        let ops = [
+            ("==", Op::Eq),
+            ("!=", Op::Ne),
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+        ];
         let (position, symbol, op) = ops
             .iter()
             .filter_map(|&(symbol, op)| text.find(symbol).map(|p| (p, symbol, op)))
@@ -209,7 +371,14 @@ impl Check {
             let hint = crate::scenario::error::did_you_mean(metric, names)
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| {
-                    format!("known metrics: {}", METRICS.iter().map(|(n, ..)| *n).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "known metrics: {}",
+                        METRICS
+                            .iter()
+                            .map(|(n, ..)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 });
             return Err((format!("unknown metric `{metric}`"), Some(hint)));
         };
@@ -222,7 +391,10 @@ impl Check {
             if !known.contains(&argument.as_str()) {
                 let hint = crate::scenario::error::did_you_mean(argument, known.iter().copied())
                     .map(|s| format!("did you mean \"{s}\"?"));
-                return Err((format!("`{metric}` takes a {kind} name; there is no {kind} \"{argument}\""), hint));
+                return Err((
+                    format!("`{metric}` takes a {kind} name; there is no {kind} \"{argument}\""),
+                    hint,
+                ));
             }
         }
         let value = match unit {
@@ -232,12 +404,14 @@ impl Check {
                     .map(|_| format!("`{metric}` is a count, not a duration"));
                 (format!("\"{right}\" is not a number"), hint)
             })?,
-            Duration => parse_duration(right).map(|d| d.micros() as f64).map_err(|_| {
-                (
-                    format!("`{metric}` is a duration; \"{right}\" is not one"),
-                    Some(format!("write a unit, e.g. \"{metric} < 2s\"")),
-                )
-            })?,
+            Duration => parse_duration(right)
+                .map(|d| d.micros() as f64)
+                .map_err(|_| {
+                    (
+                        format!("`{metric}` is a duration; \"{right}\" is not one"),
+                        Some(format!("write a unit, e.g. \"{metric} < 2s\"")),
+                    )
+                })?,
         };
         Ok(Check {
             text: text.trim().to_string(),
@@ -263,19 +437,36 @@ impl Check {
             .filter(|p| argument.is_none_or(|a| p.name == a))
             .collect();
         let sum = |f: fn(&GroupReport) -> u64| groups.iter().map(|g| f(g)).sum::<u64>() as f64;
-        let max = |f: fn(&GroupReport) -> u64| groups.iter().map(|g| f(g)).max().unwrap_or(0) as f64;
-        let by_producer = |f: fn(&ProducerReport) -> u64| producers.iter().map(|p| f(p)).sum::<u64>() as f64;
-        let max_producer = |f: fn(&ProducerReport) -> u64| producers.iter().map(|p| f(p)).max().unwrap_or(0) as f64;
+        let max =
+            |f: fn(&GroupReport) -> u64| groups.iter().map(|g| f(g)).max().unwrap_or(0) as f64;
+        let by_producer =
+            |f: fn(&ProducerReport) -> u64| producers.iter().map(|p| f(p)).sum::<u64>() as f64;
+        let max_producer = |f: fn(&ProducerReport) -> u64| {
+            producers.iter().map(|p| f(p)).max().unwrap_or(0) as f64
+        };
         let latency = |f: fn(&Latency) -> u64| match argument {
             Some(_) => groups.first().map_or(0.0, |g| f(&g.latency) as f64),
             None => f(&report.latency) as f64,
         };
-        let step = |f: fn(&Latency) -> u64| groups.iter().map(|g| f(&g.step_latency)).max().unwrap_or(0) as f64;
-        let publish = |f: fn(&Latency) -> u64| producers.iter().map(|p| f(&p.publish_latency)).max().unwrap_or(0) as f64;
+        let step = |f: fn(&Latency) -> u64| {
+            groups.iter().map(|g| f(&g.step_latency)).max().unwrap_or(0) as f64
+        };
+        let publish = |f: fn(&Latency) -> u64| {
+            producers
+                .iter()
+                .map(|p| f(&p.publish_latency))
+                .max()
+                .unwrap_or(0) as f64
+        };
         match self.metric.as_str() {
             "produced" => match argument {
                 None => report.counters.produced as f64,
-                Some(topic) => report.topics.iter().filter(|t| t.name == topic).map(|t| t.produced as f64).sum(),
+                Some(topic) => report
+                    .topics
+                    .iter()
+                    .filter(|t| t.name == topic)
+                    .map(|t| t.produced as f64)
+                    .sum(),
             },
             "processed" => sum(|g| g.processed),
             "duplicates" => sum(|g| g.duplicates),

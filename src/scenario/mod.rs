@@ -1,6 +1,10 @@
 //! Scenario files: the format ([`model`]), reading TOML/JSON with located errors ([`parse`]),
 //! semantic checks ([`validate`]) and `[expect]` assertions ([`expect`]).
 
+// A `ScenarioError` carries the file name, position, path, message, hint and source line; it
+// is returned once per load, never on a hot path, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod error;
 pub mod expect;
 pub mod json_locate;

@@ -135,9 +135,15 @@ fn locate_in_table(
     };
     let (k, value) = table.get_key_value(key)?;
     if rest.is_empty() {
-        return if at_key { k.span() } else { item_span(value).or(k.span()) };
+        return if at_key {
+            k.span()
+        } else {
+            item_span(value).or(k.span())
+        };
     }
-    locate_below(value, rest, at_key).or(item_span(value)).or(k.span())
+    locate_below(value, rest, at_key)
+        .or(item_span(value))
+        .or(k.span())
 }
 
 fn locate_in_inline(
@@ -150,14 +156,26 @@ fn locate_in_inline(
     };
     let (k, value) = table.get_key_value(key)?;
     if rest.is_empty() {
-        return if at_key { k.span() } else { item_span(value).or(k.span()) };
+        return if at_key {
+            k.span()
+        } else {
+            item_span(value).or(k.span())
+        };
     }
-    locate_below(value, rest, at_key).or(item_span(value)).or(k.span())
+    locate_below(value, rest, at_key)
+        .or(item_span(value))
+        .or(k.span())
 }
 
-fn locate_below(item: &toml_edit::Item, path: &[PathSegment], at_key: bool) -> Option<Range<usize>> {
+fn locate_below(
+    item: &toml_edit::Item,
+    path: &[PathSegment],
+    at_key: bool,
+) -> Option<Range<usize>> {
     match (item, path.first()?) {
-        (toml_edit::Item::Table(table), PathSegment::Key(_)) => locate_in_table(table, path, at_key),
+        (toml_edit::Item::Table(table), PathSegment::Key(_)) => {
+            locate_in_table(table, path, at_key)
+        }
         (toml_edit::Item::Value(toml_edit::Value::InlineTable(table)), PathSegment::Key(_)) => {
             locate_in_inline(table, path, at_key)
         }
@@ -189,7 +207,9 @@ fn segments_of(path: &serde_path_to_error::Path) -> Vec<PathSegment> {
         .filter_map(|segment| match segment {
             serde_path_to_error::Segment::Seq { index } => Some(PathSegment::Index(*index)),
             serde_path_to_error::Segment::Map { key } => Some(PathSegment::Key(key.clone())),
-            serde_path_to_error::Segment::Enum { variant } => Some(PathSegment::Key(variant.clone())),
+            serde_path_to_error::Segment::Enum { variant } => {
+                Some(PathSegment::Key(variant.clone()))
+            }
             serde_path_to_error::Segment::Unknown => None,
         })
         .collect()
@@ -197,7 +217,11 @@ fn segments_of(path: &serde_path_to_error::Path) -> Vec<PathSegment> {
 
 /// The path of an unknown field ends with the field's own name (serde_path_to_error may or may
 /// not have recorded it already).
-fn with_unknown_field(mut path: Vec<PathSegment>, kind: ErrorKind, unknown: Option<String>) -> Vec<PathSegment> {
+fn with_unknown_field(
+    mut path: Vec<PathSegment>,
+    kind: ErrorKind,
+    unknown: Option<String>,
+) -> Vec<PathSegment> {
     if let (ErrorKind::UnknownField, Some(name)) = (kind, unknown) {
         if path.last() != Some(&PathSegment::Key(name.clone())) {
             path.push(PathSegment::Key(name));
@@ -223,10 +247,14 @@ fn classify(message: &str) -> (ErrorKind, Option<String>, Option<String>) {
         let names = quoted(rest);
         let unknown = names.first().cloned();
         let expected: Vec<&str> = names.iter().skip(1).map(String::as_str).collect();
-        let hint = unknown.as_deref().and_then(|u| did_you_mean(u, expected.iter().copied()));
+        let hint = unknown
+            .as_deref()
+            .and_then(|u| did_you_mean(u, expected.iter().copied()));
         let hint = match hint {
             Some(name) => Some(format!("did you mean `{name}`?")),
-            None if !expected.is_empty() => Some(format!("expected one of: {}", expected.join(", "))),
+            None if !expected.is_empty() => {
+                Some(format!("expected one of: {}", expected.join(", ")))
+            }
             None => None,
         };
         let kind = if message.starts_with("unknown field") {
@@ -240,10 +268,18 @@ fn classify(message: &str) -> (ErrorKind, Option<String>, Option<String>) {
         return (ErrorKind::MissingField, None, None);
     }
     if message.starts_with("invalid type: string") && message.contains("expected u") {
-        return (ErrorKind::BadValue, Some("write a whole number without quotes, e.g. 12".into()), None);
+        return (
+            ErrorKind::BadValue,
+            Some("write a whole number without quotes, e.g. 12".into()),
+            None,
+        );
     }
     if message.starts_with("invalid type") && message.contains("expected a string") {
-        return (ErrorKind::BadValue, Some("quote the value, e.g. \"250ms\" or \"200/s\"".into()), None);
+        return (
+            ErrorKind::BadValue,
+            Some("quote the value, e.g. \"250ms\" or \"200/s\"".into()),
+            None,
+        );
     }
     (ErrorKind::BadValue, None, None)
 }
@@ -256,7 +292,10 @@ pub fn parse_scenario(text: &str, file: &str, format: Format) -> Result<Scenario
             ErrorKind::Invalid,
             None,
             "",
-            format!("the file is {} bytes; scenarios are limited to {MAX_SOURCE_BYTES}", text.len()),
+            format!(
+                "the file is {} bytes; scenarios are limited to {MAX_SOURCE_BYTES}",
+                text.len()
+            ),
             Some("describe records with producers and rates instead of listing them".into()),
         ));
     }
@@ -273,14 +312,17 @@ fn parse_toml(source: &Source) -> Result<Scenario, ScenarioError> {
         let inner = error.into_inner();
         let message = inner.message().trim().to_string();
         let (kind, hint, unknown) = classify(&message);
-        let is_syntax = path.is_empty() && !matches!(kind, ErrorKind::UnknownField | ErrorKind::MissingField);
+        let is_syntax =
+            path.is_empty() && !matches!(kind, ErrorKind::UnknownField | ErrorKind::MissingField);
         let kind = if is_syntax { ErrorKind::Syntax } else { kind };
         let full_path = with_unknown_field(path, kind, unknown);
         // Prefer the exact key of an unknown field; else toml's own span; else the path.
         let span = if kind == ErrorKind::UnknownField {
             toml_locate(source.text, &full_path, true).or(inner.span())
         } else {
-            inner.span().or_else(|| toml_locate(source.text, &full_path, false))
+            inner
+                .span()
+                .or_else(|| toml_locate(source.text, &full_path, false))
         };
         source.error_at(kind, span, &display_path(&full_path), message, hint)
     })
@@ -299,7 +341,11 @@ fn parse_json(source: &Source) -> Result<Scenario, ScenarioError> {
             .map(|(m, _)| m.to_string())
             .unwrap_or(full);
         let (kind, hint, unknown) = classify(&message);
-        let kind = if inner.is_syntax() || inner.is_eof() { ErrorKind::Syntax } else { kind };
+        let kind = if inner.is_syntax() || inner.is_eof() {
+            ErrorKind::Syntax
+        } else {
+            kind
+        };
         let full_path = with_unknown_field(path, kind, unknown);
         let span = if kind == ErrorKind::UnknownField {
             json_locate::locate_key(source.text, &full_path)
@@ -315,7 +361,13 @@ fn parse_json(source: &Source) -> Result<Scenario, ScenarioError> {
     })?;
     deserializer.end().map_err(|error| {
         let offset = offset_of(source.text, error.line(), error.column());
-        source.error_at(ErrorKind::Syntax, Some(offset..offset), "", "trailing characters after the scenario", None)
+        source.error_at(
+            ErrorKind::Syntax,
+            Some(offset..offset),
+            "",
+            "trailing characters after the scenario",
+            None,
+        )
     })?;
     Ok(scenario)
 }

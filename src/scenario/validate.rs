@@ -57,14 +57,13 @@ pub fn parse_key_pattern(text: &str) -> Result<KeyPattern, String> {
             ranged: false,
         });
     };
-    let close = text[open..]
-        .find('}')
-        .map(|c| c + open)
-        .ok_or_else(|| format!("key pattern \"{text}\" has `{{` without `}}`; write e.g. \"order-{{1..10000}}\""))?;
+    let close = text[open..].find('}').map(|c| c + open).ok_or_else(|| {
+        format!("key pattern \"{text}\" has `{{` without `}}`; write e.g. \"order-{{1..10000}}\"")
+    })?;
     let range = &text[open + 1..close];
-    let (a, b) = range
-        .split_once("..")
-        .ok_or_else(|| format!("key pattern \"{text}\": the braces must hold a range like {{1..10000}}"))?;
+    let (a, b) = range.split_once("..").ok_or_else(|| {
+        format!("key pattern \"{text}\": the braces must hold a range like {{1..10000}}")
+    })?;
     let parse = |s: &str| {
         s.trim()
             .parse::<u64>()
@@ -72,7 +71,9 @@ pub fn parse_key_pattern(text: &str) -> Result<KeyPattern, String> {
     };
     let (first, last) = (parse(a)?, parse(b)?);
     if last < first {
-        return Err(format!("key pattern \"{text}\": the range ends before it starts"));
+        return Err(format!(
+            "key pattern \"{text}\": the range ends before it starts"
+        ));
     }
     let count = last - first + 1;
     if count > limits::KEYS {
@@ -83,7 +84,9 @@ pub fn parse_key_pattern(text: &str) -> Result<KeyPattern, String> {
     }
     let suffix = &text[close + 1..];
     if suffix.contains('{') {
-        return Err(format!("key pattern \"{text}\": only one {{a..b}} range is supported"));
+        return Err(format!(
+            "key pattern \"{text}\": only one {{a..b}} range is supported"
+        ));
     }
     Ok(KeyPattern {
         prefix: text[..open].to_string(),
@@ -110,16 +113,17 @@ pub fn parse_key_distribution(text: &str) -> Result<KeyDistribution, String> {
         return Ok(KeyDistribution::Uniform);
     }
     if let Some(inner) = text.strip_prefix("zipf(").and_then(|r| r.strip_suffix(')')) {
-        let s: f64 = inner
-            .trim()
-            .parse()
-            .map_err(|_| format!("\"{text}\": the Zipf exponent must be a number, e.g. zipf(1.1)"))?;
+        let s: f64 = inner.trim().parse().map_err(|_| {
+            format!("\"{text}\": the Zipf exponent must be a number, e.g. zipf(1.1)")
+        })?;
         if !(s > 0.0 && s <= 10.0) {
             return Err(format!("\"{text}\": the Zipf exponent must be in (0, 10]"));
         }
         return Ok(KeyDistribution::Zipf(s));
     }
-    Err(format!("unknown key distribution \"{text}\"; use \"uniform\" or \"zipf(1.1)\""))
+    Err(format!(
+        "unknown key distribution \"{text}\"; use \"uniform\" or \"zipf(1.1)\""
+    ))
 }
 
 /// Collects the first problem found (the user fixes one thing at a time, and one clear
@@ -132,14 +136,21 @@ struct Checker<'a, 'b> {
 impl Checker<'_, '_> {
     fn fail(&mut self, path: &[PathSegment], message: impl Into<String>, hint: Option<String>) {
         if self.error.is_none() {
-            self.error = Some(
-                self.source
-                    .error_at_path(ErrorKind::Invalid, path, false, message, hint),
-            );
+            self.error =
+                Some(
+                    self.source
+                        .error_at_path(ErrorKind::Invalid, path, false, message, hint),
+                );
         }
     }
 
-    fn check(&mut self, ok: bool, path: &[PathSegment], message: impl FnOnce() -> String, hint: Option<&str>) {
+    fn check(
+        &mut self,
+        ok: bool,
+        path: &[PathSegment],
+        message: impl FnOnce() -> String,
+        hint: Option<&str>,
+    ) {
         if !ok {
             self.fail(path, message(), hint.map(str::to_string));
         }
@@ -169,9 +180,17 @@ fn at(table: &str, index: usize, field: &str) -> Vec<PathSegment> {
 
 /// Checks names, references and sizes. Returns the parsed `[expect]` checks on success.
 pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, ScenarioError> {
-    let mut c = Checker { source, error: None };
+    let mut c = Checker {
+        source,
+        error: None,
+    };
     let duration = scenario.duration.0.micros();
-    c.check(duration > 0, &[key("duration")], || "the run must last longer than 0s".into(), Some("e.g. duration = \"60s\""));
+    c.check(
+        duration > 0,
+        &[key("duration")],
+        || "the run must last longer than 0s".into(),
+        Some("e.g. duration = \"60s\""),
+    );
     c.check(
         duration <= limits::DURATION,
         &[key("duration")],
@@ -195,7 +214,12 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         c.check(
             count <= limits::ENTITIES,
             &[key(kind)],
-            || format!("{count} [[{kind}]] entries; the limit is {}", limits::ENTITIES),
+            || {
+                format!(
+                    "{count} [[{kind}]] entries; the limit is {}",
+                    limits::ENTITIES
+                )
+            },
             None,
         );
     }
@@ -203,7 +227,12 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
     // Topics.
     let mut seen = BTreeSet::new();
     for (i, topic) in scenario.topics.iter().enumerate() {
-        c.check(!topic.name.is_empty(), &at("topic", i, "name"), || "a topic needs a name".into(), None);
+        c.check(
+            !topic.name.is_empty(),
+            &at("topic", i, "name"),
+            || "a topic needs a name".into(),
+            None,
+        );
         c.check(
             seen.insert(topic.name.as_str()),
             &at("topic", i, "name"),
@@ -219,7 +248,13 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         c.check(
             topic.partitions <= limits::PARTITIONS,
             &at("topic", i, "partitions"),
-            || format!("{} partitions is more than the limit of {}", topic.partitions, limits::PARTITIONS),
+            || {
+                format!(
+                    "{} partitions is more than the limit of {}",
+                    topic.partitions,
+                    limits::PARTITIONS
+                )
+            },
             None,
         );
         if let Some(retention) = topic.retention {
@@ -242,12 +277,22 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             || format!("producer \"{}\" is declared twice", producer.name),
             None,
         );
-        c.reference(&at("producer", i, "topic"), "topic", &producer.topic, &topic_names);
+        c.reference(
+            &at("producer", i, "topic"),
+            "topic",
+            &producer.topic,
+            &topic_names,
+        );
         let rate = producer.rate.0.per_second();
         c.check(
             rate <= limits::RATE,
             &at("producer", i, "rate"),
-            || format!("a rate of {rate}/s is above the limit of {}/s", limits::RATE),
+            || {
+                format!(
+                    "a rate of {rate}/s is above the limit of {}/s",
+                    limits::RATE
+                )
+            },
             None,
         );
         if let Some(pattern) = &producer.keys {
@@ -275,13 +320,23 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             (Arrival::Burst, Some(burst)) => {
                 c.check(
                     (1..=limits::BURST).contains(&burst.size),
-                    &[key("producer"), PathSegment::Index(i), key("burst"), key("size")],
+                    &[
+                        key("producer"),
+                        PathSegment::Index(i),
+                        key("burst"),
+                        key("size"),
+                    ],
                     || format!("a burst must hold 1 to {} records", limits::BURST),
                     None,
                 );
                 c.check(
                     burst.every.0.micros() > 0,
-                    &[key("producer"), PathSegment::Index(i), key("burst"), key("every")],
+                    &[
+                        key("producer"),
+                        PathSegment::Index(i),
+                        key("burst"),
+                        key("every"),
+                    ],
                     || "bursts need a gap longer than 0s".into(),
                     None,
                 );
@@ -305,8 +360,19 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             let rate = change.rate.0.per_second();
             c.check(
                 rate <= limits::RATE,
-                &[key("producer"), PathSegment::Index(i), key("schedule"), PathSegment::Index(k), key("rate")],
-                || format!("a rate of {rate}/s is above the limit of {}/s", limits::RATE),
+                &[
+                    key("producer"),
+                    PathSegment::Index(i),
+                    key("schedule"),
+                    PathSegment::Index(k),
+                    key("rate"),
+                ],
+                || {
+                    format!(
+                        "a rate of {rate}/s is above the limit of {}/s",
+                        limits::RATE
+                    )
+                },
                 None,
             );
         }
@@ -315,7 +381,11 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
     for (i, producer) in scenario.producers.iter().enumerate() {
         let mode = producer.publish;
         for (field, present, wanted) in [
-            ("dual_write", producer.dual_write.is_some(), PublishMode::Direct),
+            (
+                "dual_write",
+                producer.dual_write.is_some(),
+                PublishMode::Direct,
+            ),
             ("outbox", producer.outbox.is_some(), PublishMode::Outbox),
             ("cdc", producer.cdc.is_some(), PublishMode::Cdc),
         ] {
@@ -328,38 +398,77 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
                 c.fail(
                     &at("producer", i, field),
                     format!("`{field}` only applies with publish = \"{wanted_name}\""),
-                    Some(format!("set publish = \"{wanted_name}\" or remove `{field}`")),
+                    Some(format!(
+                        "set publish = \"{wanted_name}\" or remove `{field}`"
+                    )),
                 );
             }
         }
         if let Some(dual) = &producer.dual_write {
             c.check(
                 (0.0..=1.0).contains(&dual.crash),
-                &[key("producer"), PathSegment::Index(i), key("dual_write"), key("crash")],
+                &[
+                    key("producer"),
+                    PathSegment::Index(i),
+                    key("dual_write"),
+                    key("crash"),
+                ],
                 || "a probability must be between 0 and 1".into(),
                 None,
             );
         }
         if let Some(outbox) = &producer.outbox {
-            let path = |f: &str| vec![key("producer"), PathSegment::Index(i), key("outbox"), key(f)];
+            let path = |f: &str| {
+                vec![
+                    key("producer"),
+                    PathSegment::Index(i),
+                    key("outbox"),
+                    key(f),
+                ]
+            };
             if let Some(crash) = outbox.crash {
-                c.check((0.0..=1.0).contains(&crash), &path("crash"), || "a probability must be between 0 and 1".into(), None);
+                c.check(
+                    (0.0..=1.0).contains(&crash),
+                    &path("crash"),
+                    || "a probability must be between 0 and 1".into(),
+                    None,
+                );
             }
             if let Some(batch) = outbox.batch_size {
-                c.check((1..=100_000).contains(&batch), &path("batch_size"), || "batch_size must be between 1 and 100000".into(), None);
+                c.check(
+                    (1..=100_000).contains(&batch),
+                    &path("batch_size"),
+                    || "batch_size must be between 1 and 100000".into(),
+                    None,
+                );
             }
             if let Some(workers) = outbox.workers {
-                c.check((1..=64).contains(&workers), &path("workers"), || "workers must be between 1 and 64".into(), None);
+                c.check(
+                    (1..=64).contains(&workers),
+                    &path("workers"),
+                    || "workers must be between 1 and 64".into(),
+                    None,
+                );
             }
             if let Some(interval) = outbox.poll_interval {
-                c.check(interval.0.micros() > 0, &path("poll_interval"), || "poll_interval must be longer than 0s".into(), None);
+                c.check(
+                    interval.0.micros() > 0,
+                    &path("poll_interval"),
+                    || "poll_interval must be longer than 0s".into(),
+                    None,
+                );
             }
         }
         if let Some(cdc) = &producer.cdc {
             if let Some(flush) = cdc.flush_interval {
                 c.check(
                     flush.0.micros() > 0,
-                    &[key("producer"), PathSegment::Index(i), key("cdc"), key("flush_interval")],
+                    &[
+                        key("producer"),
+                        PathSegment::Index(i),
+                        key("cdc"),
+                        key("flush_interval"),
+                    ],
                     || "flush_interval must be longer than 0s".into(),
                     None,
                 );
@@ -379,7 +488,12 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         for (k, window) in dependency.outages.iter().enumerate() {
             c.check(
                 window.from.0 < window.to.0,
-                &[key("dependency"), PathSegment::Index(i), key("outages"), PathSegment::Index(k)],
+                &[
+                    key("dependency"),
+                    PathSegment::Index(i),
+                    key("outages"),
+                    PathSegment::Index(k),
+                ],
                 || "an outage must end after it starts".into(),
                 None,
             );
@@ -387,13 +501,22 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         for (k, window) in dependency.slow.iter().enumerate() {
             c.check(
                 window.from.0 < window.to.0,
-                &[key("dependency"), PathSegment::Index(i), key("slow"), PathSegment::Index(k)],
+                &[
+                    key("dependency"),
+                    PathSegment::Index(i),
+                    key("slow"),
+                    PathSegment::Index(k),
+                ],
                 || "a slow window must end after it starts".into(),
                 None,
             );
         }
     }
-    let dependency_names: Vec<&str> = scenario.dependencies.iter().map(|d| d.name.as_str()).collect();
+    let dependency_names: Vec<&str> = scenario
+        .dependencies
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
     let mut event_names: Vec<String> = scenario
         .producers
         .iter()
@@ -427,7 +550,12 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         }
         for (k, topic) in group.topics.iter().enumerate() {
             c.reference(
-                &[key("group"), PathSegment::Index(i), key("topics"), PathSegment::Index(k)],
+                &[
+                    key("group"),
+                    PathSegment::Index(i),
+                    key("topics"),
+                    PathSegment::Index(k),
+                ],
                 "topic",
                 topic,
                 &topic_names,
@@ -443,14 +571,25 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         c.check(
             group.instances <= limits::INSTANCES,
             &at("group", i, "instances"),
-            || format!("{} instances is more than the limit of {}", group.instances, limits::INSTANCES),
+            || {
+                format!(
+                    "{} instances is more than the limit of {}",
+                    group.instances,
+                    limits::INSTANCES
+                )
+            },
             None,
         );
         if let Some(max) = group.max_poll_records {
             c.check(
                 (1..=limits::MAX_POLL_RECORDS).contains(&max),
                 &at("group", i, "max_poll_records"),
-                || format!("max_poll_records must be between 1 and {}", limits::MAX_POLL_RECORDS),
+                || {
+                    format!(
+                        "max_poll_records must be between 1 and {}",
+                        limits::MAX_POLL_RECORDS
+                    )
+                },
                 Some("Kafka's default is 500"),
             );
         }
@@ -469,10 +608,20 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         }
     }
     for (i, group) in scenario.groups.iter().enumerate() {
-        let Some(handler) = &group.handler else { continue };
+        let Some(handler) = &group.handler else {
+            continue;
+        };
         let path = |f: &str| vec![key("group"), PathSegment::Index(i), key("handler"), key(f)];
-        for (field, p) in [("transient_failure", handler.transient_failure), ("poison", handler.poison)] {
-            c.check((0.0..=1.0).contains(&p), &path(field), || "a probability must be between 0 and 1".into(), None);
+        for (field, p) in [
+            ("transient_failure", handler.transient_failure),
+            ("poison", handler.poison),
+        ] {
+            c.check(
+                (0.0..=1.0).contains(&p),
+                &path(field),
+                || "a probability must be between 0 and 1".into(),
+                None,
+            );
         }
         if let Some(dependency) = &handler.calls {
             c.reference(&path("calls"), "dependency", dependency, &dependency_names);
@@ -483,19 +632,48 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             c.reference(&p, "event type", event, &event_names);
         }
         for (k, emit) in handler.emit.iter().enumerate() {
-            let p = vec![key("group"), PathSegment::Index(i), key("handler"), key("emit"), PathSegment::Index(k), key("topic")];
+            let p = vec![
+                key("group"),
+                PathSegment::Index(i),
+                key("handler"),
+                key("emit"),
+                PathSegment::Index(k),
+                key("topic"),
+            ];
             c.reference(&p, "topic", &emit.topic, &topic_names);
             if let Some(on) = &emit.on {
-                let p = vec![key("group"), PathSegment::Index(i), key("handler"), key("emit"), PathSegment::Index(k), key("on")];
+                let p = vec![
+                    key("group"),
+                    PathSegment::Index(i),
+                    key("handler"),
+                    key("emit"),
+                    PathSegment::Index(k),
+                    key("on"),
+                ];
                 c.reference(&p, "event type", on, &event_names);
             }
         }
         if let Some(retry) = &handler.retry {
-            let rpath = |f: &str| vec![key("group"), PathSegment::Index(i), key("handler"), key("retry"), key(f)];
+            let rpath = |f: &str| {
+                vec![
+                    key("group"),
+                    PathSegment::Index(i),
+                    key("handler"),
+                    key("retry"),
+                    key(f),
+                ]
+            };
             if let Some(m) = retry.multiplier {
-                c.check(m >= 1.0 && m <= 100.0, &rpath("multiplier"), || "the multiplier must be between 1 and 100".into(), Some("Spring's ExponentialBackOff rejects multipliers below 1"));
+                c.check(
+                    (1.0..=100.0).contains(&m),
+                    &rpath("multiplier"),
+                    || "the multiplier must be between 1 and 100".into(),
+                    Some("Spring's ExponentialBackOff rejects multipliers below 1"),
+                );
             }
-            let attempts = retry.max_attempts.unwrap_or(crate::engine::defaults::RETRY_MAX_ATTEMPTS);
+            let attempts = retry
+                .max_attempts
+                .unwrap_or(crate::engine::defaults::RETRY_MAX_ATTEMPTS);
             c.check(
                 attempts <= 100,
                 &rpath("max_attempts"),
@@ -519,13 +697,24 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
                         _ => retry.max_elapsed.is_some(),
                     };
                     if present {
-                        c.fail(&rpath(field), format!("`{field}` belongs to the exponential back-off; `fixed` is set"), None);
+                        c.fail(
+                            &rpath(field),
+                            format!(
+                                "`{field}` belongs to the exponential back-off; `fixed` is set"
+                            ),
+                            None,
+                        );
                     }
                 }
             }
         }
-        if handler.dedup_ttl.is_some() && handler.idempotency != super::model::Idempotency::EventId {
-            c.fail(&path("dedup_ttl"), "dedup_ttl applies to idempotency = \"event-id\"", None);
+        if handler.dedup_ttl.is_some() && handler.idempotency != super::model::Idempotency::EventId
+        {
+            c.fail(
+                &path("dedup_ttl"),
+                "dedup_ttl applies to idempotency = \"event-id\"",
+                None,
+            );
         }
     }
     // Spring names dead-letter and retry topics after the consumed topic only, so two groups
@@ -534,11 +723,16 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
     let mut dead_letter_owner: Vec<(String, usize)> = Vec::new();
     let mut retry_owner: Vec<(String, usize)> = Vec::new();
     for (i, group) in scenario.groups.iter().enumerate() {
-        let (Some(handler), Some(main)) = (&group.handler, group.subscribed_topics().first().cloned()) else {
+        let (Some(handler), Some(main)) =
+            (&group.handler, group.subscribed_topics().first().cloned())
+        else {
             continue;
         };
         if handler.dead_letter.unwrap_or(handler.retry.is_some()) {
-            let name = handler.dead_letter_topic.clone().unwrap_or_else(|| format!("{main}.DLT"));
+            let name = handler
+                .dead_letter_topic
+                .clone()
+                .unwrap_or_else(|| format!("{main}.DLT"));
             if let Some((_, other)) = dead_letter_owner.iter().find(|(n, _)| *n == name) {
                 c.fail(
                     &[key("group"), PathSegment::Index(i), key("handler")],
@@ -551,7 +745,11 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             }
             dead_letter_owner.push((name, i));
         }
-        if handler.retry.as_ref().is_some_and(|r| r.mode == RetryMode::Topics) {
+        if handler
+            .retry
+            .as_ref()
+            .is_some_and(|r| r.mode == RetryMode::Topics)
+        {
             if let Some((_, other)) = retry_owner.iter().find(|(n, _)| *n == main) {
                 c.fail(
                     &[key("group"), PathSegment::Index(i), key("handler"), key("retry")],
@@ -572,18 +770,38 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         c.check(
             action.at.0.micros() <= duration,
             &at("timeline", i, "at"),
-            || format!("this action at {} comes after the end of the run ({})", action.at.0, scenario.duration.0),
+            || {
+                format!(
+                    "this action at {} comes after the end of the run ({})",
+                    action.at.0, scenario.duration.0
+                )
+            },
             Some("move it earlier or lengthen `duration`"),
         );
         let needs_group = matches!(
             action.action,
-            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop | ActionKind::AddInstance | ActionKind::ReplayDlq
+            ActionKind::Crash
+                | ActionKind::Restart
+                | ActionKind::Stop
+                | ActionKind::AddInstance
+                | ActionKind::ReplayDlq
         );
-        let needs_instance = matches!(action.action, ActionKind::Crash | ActionKind::Restart | ActionKind::Stop);
-        let needs_dependency = matches!(action.action, ActionKind::OutageStart | ActionKind::OutageEnd);
+        let needs_instance = matches!(
+            action.action,
+            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop
+        );
+        let needs_dependency = matches!(
+            action.action,
+            ActionKind::OutageStart | ActionKind::OutageEnd
+        );
         let needs_producer = !needs_group && !needs_dependency;
         match (&action.dependency, needs_dependency) {
-            (Some(name), true) => c.reference(&at("timeline", i, "dependency"), "dependency", name, &dependency_names),
+            (Some(name), true) => c.reference(
+                &at("timeline", i, "dependency"),
+                "dependency",
+                name,
+                &dependency_names,
+            ),
             (None, true) => c.fail(
                 &[key("timeline"), PathSegment::Index(i)],
                 format!("action \"{}\" needs `dependency`", action.action.name()),
@@ -591,36 +809,74 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             ),
             (Some(_), false) => c.fail(
                 &at("timeline", i, "dependency"),
-                format!("action \"{}\" does not take `dependency`", action.action.name()),
+                format!(
+                    "action \"{}\" does not take `dependency`",
+                    action.action.name()
+                ),
                 None,
             ),
             (None, false) => {}
         }
         if action.action == ActionKind::ReplayDlq {
-            if let Some(group) = scenario.groups.iter().find(|g| Some(&g.name) == action.group.as_ref()) {
+            if let Some(group) = scenario
+                .groups
+                .iter()
+                .find(|g| Some(&g.name) == action.group.as_ref())
+            {
                 let has_dlt = group
                     .handler
                     .as_ref()
                     .is_some_and(|h| h.dead_letter.unwrap_or(h.retry.is_some()));
-                c.check(has_dlt, &at("timeline", i, "group"), || format!("group \"{}\" has no dead-letter topic to replay", group.name), Some("give its handler a retry policy or dead_letter = true"));
+                c.check(
+                    has_dlt,
+                    &at("timeline", i, "group"),
+                    || {
+                        format!(
+                            "group \"{}\" has no dead-letter topic to replay",
+                            group.name
+                        )
+                    },
+                    Some("give its handler a retry policy or dead_letter = true"),
+                );
             }
         }
         let producer_mode = |name: &Option<String>| {
-            scenario.producers.iter().find(|p| Some(&p.name) == name.as_ref()).map(|p| p.publish)
+            scenario
+                .producers
+                .iter()
+                .find(|p| Some(&p.name) == name.as_ref())
+                .map(|p| p.publish)
         };
         match action.action {
-            ActionKind::CrashRelay if producer_mode(&action.producer).is_some_and(|m| m != PublishMode::Outbox) => {
-                c.fail(&at("timeline", i, "producer"), "crash_relay needs a producer with publish = \"outbox\"", None);
+            ActionKind::CrashRelay
+                if producer_mode(&action.producer).is_some_and(|m| m != PublishMode::Outbox) =>
+            {
+                c.fail(
+                    &at("timeline", i, "producer"),
+                    "crash_relay needs a producer with publish = \"outbox\"",
+                    None,
+                );
             }
-            ActionKind::PauseConnector | ActionKind::ResumeConnector | ActionKind::CrashConnector
+            ActionKind::PauseConnector
+            | ActionKind::ResumeConnector
+            | ActionKind::CrashConnector
                 if producer_mode(&action.producer).is_some_and(|m| m != PublishMode::Cdc) =>
             {
-                c.fail(&at("timeline", i, "producer"), format!("{} needs a producer with publish = \"cdc\"", action.action.name()), None);
+                c.fail(
+                    &at("timeline", i, "producer"),
+                    format!(
+                        "{} needs a producer with publish = \"cdc\"",
+                        action.action.name()
+                    ),
+                    None,
+                );
             }
             _ => {}
         }
         match (&action.group, needs_group) {
-            (Some(name), true) => c.reference(&at("timeline", i, "group"), "group", name, &group_names),
+            (Some(name), true) => {
+                c.reference(&at("timeline", i, "group"), "group", name, &group_names)
+            }
             (None, true) => c.fail(
                 &[key("timeline"), PathSegment::Index(i)],
                 format!("action \"{}\" needs `group`", action.action.name()),
@@ -637,14 +893,19 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             match (action.instance, &action.group) {
                 (None, _) => c.fail(
                     &[key("timeline"), PathSegment::Index(i)],
-                    format!("action \"{}\" needs `instance` (numbered from 0)", action.action.name()),
+                    format!(
+                        "action \"{}\" needs `instance` (numbered from 0)",
+                        action.action.name()
+                    ),
                     None,
                 ),
                 (Some(instance), Some(group)) => {
                     // Instances that exist by then: the initial ones plus earlier add_instance.
                     let added = scenario.timeline[..i]
                         .iter()
-                        .filter(|a| a.action == ActionKind::AddInstance && a.group.as_ref() == Some(group))
+                        .filter(|a| {
+                            a.action == ActionKind::AddInstance && a.group.as_ref() == Some(group)
+                        })
                         .count() as u32;
                     if let Some(g) = scenario.groups.iter().find(|g| &g.name == group) {
                         let count = g.instances + added;
@@ -661,12 +922,20 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         } else if action.instance.is_some() {
             c.fail(
                 &at("timeline", i, "instance"),
-                format!("action \"{}\" does not take `instance`", action.action.name()),
+                format!(
+                    "action \"{}\" does not take `instance`",
+                    action.action.name()
+                ),
                 None,
             );
         }
         match (&action.producer, needs_producer) {
-            (Some(name), true) => c.reference(&at("timeline", i, "producer"), "producer", name, &producer_names),
+            (Some(name), true) => c.reference(
+                &at("timeline", i, "producer"),
+                "producer",
+                name,
+                &producer_names,
+            ),
             (None, true) => c.fail(
                 &[key("timeline"), PathSegment::Index(i)],
                 format!("action \"{}\" needs `producer`", action.action.name()),
@@ -674,7 +943,10 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             ),
             (Some(_), false) => c.fail(
                 &at("timeline", i, "producer"),
-                format!("action \"{}\" does not take `producer`", action.action.name()),
+                format!(
+                    "action \"{}\" does not take `producer`",
+                    action.action.name()
+                ),
                 None,
             ),
             (None, false) => {}
@@ -732,18 +1004,35 @@ mod tests {
     #[test]
     fn key_patterns() {
         let p = parse_key_pattern("order-{1..10000}").unwrap();
-        assert_eq!((p.prefix.as_str(), p.first, p.count, p.ranged), ("order-", 1, 10_000, true));
+        assert_eq!(
+            (p.prefix.as_str(), p.first, p.count, p.ranged),
+            ("order-", 1, 10_000, true)
+        );
         let fixed = parse_key_pattern("the-key").unwrap();
         assert_eq!((fixed.count, fixed.ranged), (1, false));
-        for bad in ["", "k{1..}", "k{5..1}", "k{1-5}", "k{1..5", "k{1..2}{3..4}", "k{0..99999999999}"] {
+        for bad in [
+            "",
+            "k{1..}",
+            "k{5..1}",
+            "k{1-5}",
+            "k{1..5",
+            "k{1..2}{3..4}",
+            "k{0..99999999999}",
+        ] {
             assert!(parse_key_pattern(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn key_distributions() {
-        assert_eq!(parse_key_distribution("uniform").unwrap(), KeyDistribution::Uniform);
-        assert_eq!(parse_key_distribution("zipf(1.1)").unwrap(), KeyDistribution::Zipf(1.1));
+        assert_eq!(
+            parse_key_distribution("uniform").unwrap(),
+            KeyDistribution::Uniform
+        );
+        assert_eq!(
+            parse_key_distribution("zipf(1.1)").unwrap(),
+            KeyDistribution::Zipf(1.1)
+        );
         for bad in ["zipf", "zipf(x)", "zipf(-1)", "pareto(2)"] {
             assert!(parse_key_distribution(bad).is_err(), "{bad}");
         }

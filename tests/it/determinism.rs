@@ -1,8 +1,8 @@
 //! Same scenario + seed ⇒ same trace; another seed ⇒ another trace; per-entity RNG streams.
 
 use crate::support::{load, run_checked, seed_topology};
-use evflow::observer::{Observer, SimEvent};
 use evflow::engine::world::World;
+use evflow::observer::{Observer, SimEvent};
 use evflow::Simulation;
 
 #[test]
@@ -21,7 +21,10 @@ fn same_seed_same_hash_other_seed_other_hash() {
 struct Produced(Vec<(u64, u32, u32)>);
 impl Observer for Produced {
     fn on_event(&mut self, now: u64, event: &SimEvent, _: &World) {
-        if let SimEvent::Produced { partition, record, .. } = event {
+        if let SimEvent::Produced {
+            partition, record, ..
+        } = event
+        {
             self.0.push((now, *partition, record.key));
         }
     }

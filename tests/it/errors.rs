@@ -11,16 +11,26 @@ fn error(file: &str, text: &str) -> ScenarioError {
 }
 
 fn assert_at(e: &ScenarioError, kind: ErrorKind, line: usize, column: usize, path: &str) {
-    assert_eq!((e.kind, e.line, e.column, e.path.as_str()), (kind, line, column, path), "{e}");
+    assert_eq!(
+        (e.kind, e.line, e.column, e.path.as_str()),
+        (kind, line, column, path),
+        "{e}"
+    );
     let text = e.to_string();
-    assert!(text.starts_with(&format!("{}:{line}:{column}: error", e.file)), "{text}");
+    assert!(
+        text.starts_with(&format!("{}:{line}:{column}: error", e.file)),
+        "{text}"
+    );
 }
 
 const TOPIC: &str = "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitions = 12\n";
 
 #[test]
 fn unknown_field_suggests_the_closest_name() {
-    let e = error("a.toml", "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitons = 12\n");
+    let e = error(
+        "a.toml",
+        "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitons = 12\n",
+    );
     assert_at(&e, ErrorKind::UnknownField, 4, 1, "topic[0].partitons");
     assert_eq!(e.hint.as_deref(), Some("did you mean `partitions`?"));
     assert!(e.to_string().contains(" 4 | partitons = 12"));
@@ -36,7 +46,10 @@ fn unknown_top_level_field() {
 
 #[test]
 fn wrong_type() {
-    let e = error("a.toml", "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitions = \"twelve\"\n");
+    let e = error(
+        "a.toml",
+        "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitions = \"twelve\"\n",
+    );
     assert_at(&e, ErrorKind::BadValue, 4, 14, "topic[0].partitions");
     assert!(e.hint.unwrap().contains("without quotes"));
 }
@@ -50,7 +63,10 @@ fn bad_duration() {
 
 #[test]
 fn bad_rate_and_distribution() {
-    let e = error("a.toml", &format!("{TOPIC}[[producer]]\nname = \"p\"\ntopic = \"orders\"\nrate = \"fast\"\n"));
+    let e = error(
+        "a.toml",
+        &format!("{TOPIC}[[producer]]\nname = \"p\"\ntopic = \"orders\"\nrate = \"fast\"\n"),
+    );
     assert_at(&e, ErrorKind::BadValue, 8, 8, "producer[0].rate");
     let e = error(
         "a.toml",
@@ -61,13 +77,19 @@ fn bad_rate_and_distribution() {
 
 #[test]
 fn zero_partitions() {
-    let e = error("a.toml", "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitions = 0\n");
+    let e = error(
+        "a.toml",
+        "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitions = 0\n",
+    );
     assert_at(&e, ErrorKind::Invalid, 4, 14, "topic[0].partitions");
 }
 
 #[test]
 fn absurd_sizes() {
-    let e = error("a.toml", "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitions = 1000000\n");
+    let e = error(
+        "a.toml",
+        "duration = \"60s\"\n[[topic]]\nname = \"orders\"\npartitions = 1000000\n",
+    );
     assert_at(&e, ErrorKind::Invalid, 4, 14, "topic[0].partitions");
     let e = error("a.toml", &format!("{TOPIC}[[producer]]\nname = \"p\"\ntopic = \"orders\"\nrate = \"1/s\"\nkeys = \"k{{1..99999999999}}\"\n"));
     assert_at(&e, ErrorKind::Invalid, 9, 8, "producer[0].keys");
@@ -77,7 +99,10 @@ fn absurd_sizes() {
 
 #[test]
 fn group_on_a_missing_topic() {
-    let e = error("a.toml", &format!("{TOPIC}[[group]]\nname = \"g\"\ntopic = \"order\"\ninstances = 2\n"));
+    let e = error(
+        "a.toml",
+        &format!("{TOPIC}[[group]]\nname = \"g\"\ntopic = \"order\"\ninstances = 2\n"),
+    );
     assert_at(&e, ErrorKind::Invalid, 7, 9, "group[0].topic");
     assert_eq!(e.hint.as_deref(), Some("did you mean \"orders\"?"));
 }
@@ -87,7 +112,10 @@ fn unknown_assignor_and_action() {
     let e = error("a.toml", &format!("{TOPIC}[[group]]\nname = \"g\"\ntopic = \"orders\"\ninstances = 2\nassignor = \"rnage\"\n"));
     assert_at(&e, ErrorKind::BadValue, 9, 12, "group[0].assignor");
     assert!(e.message.contains("did you mean \"range\""));
-    let e = error("a.toml", "duration = \"60s\"\n[[timeline]]\nat = \"5s\"\naction = \"crsh\"\n");
+    let e = error(
+        "a.toml",
+        "duration = \"60s\"\n[[timeline]]\nat = \"5s\"\naction = \"crsh\"\n",
+    );
     assert_eq!(e.kind, ErrorKind::BadValue);
     assert_eq!(e.line, 4, "{e}");
     assert_eq!(e.hint.as_deref(), Some("did you mean `crash`?"));
@@ -96,9 +124,19 @@ fn unknown_assignor_and_action() {
 #[test]
 fn timeline_references_are_checked() {
     let base = format!("{TOPIC}[[group]]\nname = \"g\"\ntopic = \"orders\"\ninstances = 2\n");
-    let e = error("a.toml", &format!("{base}[[timeline]]\nat = \"5s\"\naction = \"crash\"\ngroup = \"g\"\ninstance = 2\n"));
+    let e = error(
+        "a.toml",
+        &format!(
+            "{base}[[timeline]]\nat = \"5s\"\naction = \"crash\"\ngroup = \"g\"\ninstance = 2\n"
+        ),
+    );
     assert_at(&e, ErrorKind::Invalid, 13, 12, "timeline[0].instance");
-    let e = error("a.toml", &format!("{base}[[timeline]]\nat = \"90s\"\naction = \"crash\"\ngroup = \"g\"\ninstance = 0\n"));
+    let e = error(
+        "a.toml",
+        &format!(
+            "{base}[[timeline]]\nat = \"90s\"\naction = \"crash\"\ngroup = \"g\"\ninstance = 0\n"
+        ),
+    );
     assert_at(&e, ErrorKind::Invalid, 10, 6, "timeline[0].at");
     let e = error("a.toml", &format!("{base}[[timeline]]\nat = \"5s\"\naction = \"set_rate\"\nproducer = \"nobody\"\nrate = \"5/s\"\n"));
     assert_at(&e, ErrorKind::Invalid, 12, 12, "timeline[0].producer");
@@ -106,7 +144,10 @@ fn timeline_references_are_checked() {
 
 #[test]
 fn bad_assertions() {
-    let e = error("a.toml", &format!("{TOPIC}[expect]\nchecks = [\"lost == 0\", \"max_lagg < 5\"]\n"));
+    let e = error(
+        "a.toml",
+        &format!("{TOPIC}[expect]\nchecks = [\"lost == 0\", \"max_lagg < 5\"]\n"),
+    );
     assert_at(&e, ErrorKind::Invalid, 6, 24, "expect.checks[1]");
     assert_eq!(e.hint.as_deref(), Some("did you mean `max_lag`?"));
 }
@@ -126,27 +167,40 @@ fn missing_field() {
     let e = error("a.toml", "[[topic]]\nname = \"orders\"\npartitions = 1\n");
     assert_eq!(e.kind, ErrorKind::MissingField);
     assert!(e.message.contains("duration"), "{e}");
-    let e = error("a.toml", "duration = \"1s\"\n[[topic]]\nname = \"orders\"\n");
+    let e = error(
+        "a.toml",
+        "duration = \"1s\"\n[[topic]]\nname = \"orders\"\n",
+    );
     assert_eq!(e.kind, ErrorKind::MissingField);
     assert_eq!(e.line, 2, "{e}");
 }
 
 #[test]
 fn json_scenarios_get_the_same_errors() {
-    let e = error("a.json", "{\"duration\": \"60s\",\n \"topic\": [{\"name\": \"orders\", \"partitons\": 3}]}");
+    let e = error(
+        "a.json",
+        "{\"duration\": \"60s\",\n \"topic\": [{\"name\": \"orders\", \"partitons\": 3}]}",
+    );
     assert_at(&e, ErrorKind::UnknownField, 2, 31, "topic[0].partitons");
     let e = error(
         "a.json",
         "{\"duration\": \"60s\",\n \"topic\": [{\"name\": \"orders\", \"partitions\": 3}],\n \"group\": [{\"name\": \"g\", \"topic\": \"ordrs\", \"instances\": 1}]}",
     );
     assert_at(&e, ErrorKind::Invalid, 3, 35, "group[0].topic");
-    let e = error("a.json", "{\"duration\": \"60s\", \"topic\": [{\"name\": \"o\", \"partitions\": \"x\"}]}");
+    let e = error(
+        "a.json",
+        "{\"duration\": \"60s\", \"topic\": [{\"name\": \"o\", \"partitions\": \"x\"}]}",
+    );
     assert_eq!((e.kind, e.line), (ErrorKind::BadValue, 1));
 }
 
 #[test]
 fn the_same_scenario_in_toml_and_json_is_the_same() {
-    let toml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/seed-topology.toml")).unwrap();
+    let toml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/seed-topology.toml"
+    ))
+    .unwrap();
     let loaded = load_str(&toml, "seed.toml").unwrap();
     let json = serde_json::to_string(&loaded.scenario).unwrap();
     let again = load_str(&json, "seed.json").unwrap();

@@ -23,7 +23,10 @@ fn bundled_scenarios_pass_their_checks_and_keep_their_hashes() {
         .unwrap_or_default()
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| l.split_once(' ').map(|(a, b)| (a.to_string(), b.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.trim().to_string()))
+        })
         .collect();
     let mut actual = BTreeMap::new();
     let files = scenario_files();
@@ -37,7 +40,11 @@ fn bundled_scenarios_pass_their_checks_and_keep_their_hashes() {
             ..Default::default()
         };
         let run = evflow::run(&loaded.scenario, &options).unwrap();
-        assert!(run.report.violations.is_empty(), "{name}: {:?}", run.report.violations);
+        assert!(
+            run.report.violations.is_empty(),
+            "{name}: {:?}",
+            run.report.violations
+        );
         for check in &loaded.checks {
             let outcome = check.evaluate(&run.report);
             assert!(outcome.passed, "{name}: {outcome}");
@@ -45,7 +52,9 @@ fn bundled_scenarios_pass_their_checks_and_keep_their_hashes() {
         actual.insert(name, run.report.trace_hash.clone());
     }
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        let mut text = String::from("# scenario trace-hash (default seed); re-pin with UPDATE_GOLDEN=1 cargo test golden\n");
+        let mut text = String::from(
+            "# scenario trace-hash (default seed); re-pin with UPDATE_GOLDEN=1 cargo test golden\n",
+        );
         for (name, hash) in &actual {
             text.push_str(&format!("{name} {hash}\n"));
         }
@@ -53,5 +62,8 @@ fn bundled_scenarios_pass_their_checks_and_keep_their_hashes() {
         std::fs::write(&golden_path, text).unwrap();
         return;
     }
-    assert_eq!(actual, pinned, "trace hashes changed (UPDATE_GOLDEN=1 to re-pin if intended)");
+    assert_eq!(
+        actual, pinned,
+        "trace hashes changed (UPDATE_GOLDEN=1 to re-pin if intended)"
+    );
 }

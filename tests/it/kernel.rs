@@ -2,8 +2,8 @@
 
 use crate::support::{load, seed_topology};
 use evflow::engine::queue::EventQueue;
-use evflow::observer::{Observer, SimEvent};
 use evflow::engine::world::World;
+use evflow::observer::{Observer, SimEvent};
 use evflow::Simulation;
 
 #[test]

@@ -26,21 +26,39 @@ fn lag_column_is_log_end_minus_committed() {
     }
     // Both groups see the same log-end offsets: each group gets every record.
     let ends = |group: &str| -> Vec<u64> {
-        run.report.describe.iter().filter(|r| r.group == group).map(|r| r.log_end_offset).collect()
+        run.report
+            .describe
+            .iter()
+            .filter(|r| r.group == group)
+            .map(|r| r.log_end_offset)
+            .collect()
     };
     assert_eq!(ends("payment-service"), ends("inventory-service"));
-    assert_eq!(ends("payment-service").iter().sum::<u64>(), run.report.counters.produced);
+    assert_eq!(
+        ends("payment-service").iter().sum::<u64>(),
+        run.report.counters.produced
+    );
 }
 
 #[test]
 fn nothing_committed_shows_a_dash() {
     // Commits every 100s: by 3s nothing is committed yet.
     let run = run_checked(
-        &seed_topology("").replace("session_timeout = \"10s\"", "auto_commit_interval = \"100s\""),
+        &seed_topology("").replace(
+            "session_timeout = \"10s\"",
+            "auto_commit_interval = \"100s\"",
+        ),
         None,
     );
-    let payment: Vec<_> = run.report.describe.iter().filter(|r| r.group == "payment-service").collect();
-    assert!(payment.iter().all(|r| r.current_offset.is_none() && r.lag.is_none()));
+    let payment: Vec<_> = run
+        .report
+        .describe
+        .iter()
+        .filter(|r| r.group == "payment-service")
+        .collect();
+    assert!(payment
+        .iter()
+        .all(|r| r.current_offset.is_none() && r.lag.is_none()));
 }
 
 #[test]
@@ -68,13 +86,24 @@ commit = "record"
     assert!((800..=1_200).contains(&group.lag), "lag {}", group.lag);
     let series = &run.recorder.metrics.series;
     let lag = series.column("lag:slow").unwrap();
-    assert!(lag.windows(50).all(|w| w[49] >= w[0]), "lag should keep growing");
+    assert!(
+        lag.windows(50).all(|w| w[49] >= w[0]),
+        "lag should keep growing"
+    );
 }
 
 #[test]
 fn a_fast_consumer_with_per_record_commits_has_almost_no_lag() {
-    let text = seed_topology("").replace("instances = 2\nprocessing = \"exp(3ms)\"", "instances = 2\nprocessing = \"exp(3ms)\"\ncommit = \"record\"");
+    let text = seed_topology("").replace(
+        "instances = 2\nprocessing = \"exp(3ms)\"",
+        "instances = 2\nprocessing = \"exp(3ms)\"\ncommit = \"record\"",
+    );
     let run = run_checked(&text, None);
-    let inventory = run.report.groups.iter().find(|g| g.name == "inventory-service").unwrap();
+    let inventory = run
+        .report
+        .groups
+        .iter()
+        .find(|g| g.name == "inventory-service")
+        .unwrap();
     assert!(inventory.lag < 20, "lag {}", inventory.lag);
 }

@@ -57,17 +57,28 @@ fn blocking_retries_wait_the_spring_back_off_then_dead_letter() {
     let first: Vec<_> = log
         .iter()
         .filter_map(|(t, e)| match e {
-            SimEvent::AttemptFailed { event_id: 1, retry_in, .. } => Some((*t, *retry_in)),
+            SimEvent::AttemptFailed {
+                event_id: 1,
+                retry_in,
+                ..
+            } => Some((*t, *retry_in)),
             _ => None,
         })
         .collect();
     assert_eq!(first.len(), 4, "{first:?}");
-    assert_eq!(first.iter().map(|f| f.1).collect::<Vec<_>>(), vec![Some(1_000_000), Some(2_000_000), Some(4_000_000), None]);
+    assert_eq!(
+        first.iter().map(|f| f.1).collect::<Vec<_>>(),
+        vec![Some(1_000_000), Some(2_000_000), Some(4_000_000), None]
+    );
     // Each retry starts after its back-off (+1ms processing).
     assert_eq!(first[1].0 - first[0].0, 1_000_000 + 1_000);
     assert_eq!(first[2].0 - first[1].0, 2_000_000 + 1_000);
     let dead = log.iter().find_map(|(_, e)| match e {
-        SimEvent::Processed { record, disposition: Disposition::DeadLettered, .. } if record.event_id == 1 => Some(*record),
+        SimEvent::Processed {
+            record,
+            disposition: Disposition::DeadLettered,
+            ..
+        } if record.event_id == 1 => Some(*record),
         _ => None,
     });
     assert!(dead.is_some(), "event 1 is dead-lettered after its retries");
@@ -75,28 +86,38 @@ fn blocking_retries_wait_the_spring_back_off_then_dead_letter() {
     let payments = &run.report.groups[0];
     // Each dead-lettered record took exactly 4 attempts; the one in flight at the end fewer.
     let finished_attempts = 4 * payments.handling.dead_lettered;
-    assert!(payments.handling.attempts >= finished_attempts && payments.handling.attempts <= finished_attempts + 4);
+    assert!(
+        payments.handling.attempts >= finished_attempts
+            && payments.handling.attempts <= finished_attempts + 4
+    );
     assert!(payments.dlq_depth > 0);
     assert_eq!(payments.handling.out_of_order, 0);
 }
 
 #[test]
 fn poison_records_are_not_retried() {
-    let log = events(&group(
-        &format!(
-            "poison_keys = [{}]\nretry = {{ mode = \"blocking\", initial = \"1s\" }}\n",
-            (1..=100).map(|k| format!("\"order-{k}\"")).collect::<Vec<_>>().join(", ")
-        ),
-    ));
+    let log = events(&group(&format!(
+        "poison_keys = [{}]\nretry = {{ mode = \"blocking\", initial = \"1s\" }}\n",
+        (1..=100)
+            .map(|k| format!("\"order-{k}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )));
     let poison: Vec<_> = log
         .iter()
         .filter_map(|(_, e)| match e {
-            SimEvent::AttemptFailed { retryable, retry_in, .. } => Some((*retryable, *retry_in)),
+            SimEvent::AttemptFailed {
+                retryable,
+                retry_in,
+                ..
+            } => Some((*retryable, *retry_in)),
             _ => None,
         })
         .collect();
     assert!(!poison.is_empty());
-    assert!(poison.iter().all(|&(retryable, retry_in)| !retryable && retry_in.is_none()));
+    assert!(poison
+        .iter()
+        .all(|&(retryable, retry_in)| !retryable && retry_in.is_none()));
 }
 
 #[test]
@@ -106,8 +127,21 @@ fn retry_topics_hold_records_until_due_and_keep_the_main_partition_flowing() {
     );
     let loaded = load(&text);
     let simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
-    let names: Vec<&str> = simulation.world().topics.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["orders", "orders-retry-1000", "orders-retry-2000", "orders.DLT"]);
+    let names: Vec<&str> = simulation
+        .world()
+        .topics
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "orders",
+            "orders-retry-1000",
+            "orders-retry-2000",
+            "orders.DLT"
+        ]
+    );
     let log = events(&text);
     let retry_1000 = 1u16;
     // Every record processed from orders-retry-1000 was appended there at least 1s before.
@@ -115,10 +149,20 @@ fn retry_topics_hold_records_until_due_and_keep_the_main_partition_flowing() {
     let mut checked = 0;
     for (t, e) in &log {
         match e {
-            SimEvent::Produced { topic, offset, partition, .. } if *topic == retry_1000 => {
+            SimEvent::Produced {
+                topic,
+                offset,
+                partition,
+                ..
+            } if *topic == retry_1000 => {
                 appended.insert((*partition, *offset), *t);
             }
-            SimEvent::Processed { topic, offset, partition, .. } if *topic == retry_1000 => {
+            SimEvent::Processed {
+                topic,
+                offset,
+                partition,
+                ..
+            } if *topic == retry_1000 => {
                 assert!(*t >= appended[&(*partition, *offset)] + 1_000_000);
                 checked += 1;
             }
@@ -127,7 +171,10 @@ fn retry_topics_hold_records_until_due_and_keep_the_main_partition_flowing() {
     }
     assert!(checked > 10);
     let run = run_checked(&text, None);
-    assert!(run.report.groups[0].handling.out_of_order > 0, "retry topics break per-key order");
+    assert!(
+        run.report.groups[0].handling.out_of_order > 0,
+        "retry topics break per-key order"
+    );
     assert!(run.report.groups[0].max_lag < 100);
 }
 
@@ -149,18 +196,30 @@ fn replay_dlq_republishes_dead_letters_to_the_original_topic() {
 fn idempotent_handlers_never_repeat_side_effects() {
     let crash = "[[timeline]]\nat = \"10s\"\naction = \"crash\"\ngroup = \"payments\"\ninstance = 0\n[[timeline]]\nat = \"11s\"\naction = \"restart\"\ngroup = \"payments\"\ninstance = 0\n";
     let auto = "session_timeout = \"2s\"\n";
-    let naive = run_checked(&format!("{}{crash}", group_with(auto, "idempotency = \"none\"\n")), None);
+    let naive = run_checked(
+        &format!("{}{crash}", group_with(auto, "idempotency = \"none\"\n")),
+        None,
+    );
     let g = &naive.report.groups[0];
     assert!(g.duplicates > 0);
     assert_eq!(g.handling.repeated_side_effects, g.duplicates);
-    let text = format!("{}{crash}", group_with(auto, "idempotency = \"event-id\"\n"));
+    let text = format!(
+        "{}{crash}",
+        group_with(auto, "idempotency = \"event-id\"\n")
+    );
     let idempotent = run_checked(&text, None);
     let g = &idempotent.report.groups[0];
     assert!(g.duplicates > 0);
     assert_eq!(g.handling.repeated_side_effects, 0);
     assert_eq!(g.handling.deduplicated, g.duplicates);
     let log = events(&text);
-    assert!(log.iter().any(|(_, e)| matches!(e, SimEvent::Processed { effect: Effect::Deduplicated, .. })));
+    assert!(log.iter().any(|(_, e)| matches!(
+        e,
+        SimEvent::Processed {
+            effect: Effect::Deduplicated,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -174,15 +233,33 @@ fn outbox_relay_crashes_duplicate_but_never_lose() {
     assert_eq!(p.publish, "outbox");
     assert_eq!(p.stats.lost, 0);
     assert!(p.stats.republished > 0);
-    assert!(p.publish_latency.p50_us >= 100_000, "polling delays publication");
+    assert!(
+        p.publish_latency.p50_us >= 100_000,
+        "polling delays publication"
+    );
 }
 
 #[test]
 fn dual_writes_lose_or_invent_events() {
-    let lose = run_checked(&BASE.replace("keys = \"order-{1..1000}\"", "keys = \"order-{1..1000}\"\ndual_write = { crash = 0.2 }"), None);
+    let lose = run_checked(
+        &BASE.replace(
+            "keys = \"order-{1..1000}\"",
+            "keys = \"order-{1..1000}\"\ndual_write = { crash = 0.2 }",
+        ),
+        None,
+    );
     assert!(lose.report.producers[0].stats.lost > 50);
-    assert_eq!(lose.report.counters.lost, lose.report.producers[0].stats.lost);
-    let phantom = run_checked(&BASE.replace("keys = \"order-{1..1000}\"", "keys = \"order-{1..1000}\"\ndual_write = { crash = 0.2, order = \"publish-first\" }"), None);
+    assert_eq!(
+        lose.report.counters.lost,
+        lose.report.producers[0].stats.lost
+    );
+    let phantom = run_checked(
+        &BASE.replace(
+            "keys = \"order-{1..1000}\"",
+            "keys = \"order-{1..1000}\"\ndual_write = { crash = 0.2, order = \"publish-first\" }",
+        ),
+        None,
+    );
     assert!(phantom.report.counters.phantom > 50);
     assert_eq!(phantom.report.counters.lost, 0);
 }
@@ -191,11 +268,18 @@ fn dual_writes_lose_or_invent_events() {
 fn cdc_is_near_real_time_and_resumes_from_its_flushed_position() {
     let text = format!(
         "{}[[timeline]]\nat = \"20s\"\naction = \"crash_connector\"\nproducer = \"checkout\"\n",
-        BASE.replace("keys = \"order-{1..1000}\"", "keys = \"order-{1..1000}\"\npublish = \"cdc\"")
+        BASE.replace(
+            "keys = \"order-{1..1000}\"",
+            "keys = \"order-{1..1000}\"\npublish = \"cdc\""
+        )
     );
     let run = run_checked(&text, None);
     let p = &run.report.producers[0];
-    assert!((80_000..130_000).contains(&p.publish_latency.p50_us), "{:?}", p.publish_latency);
+    assert!(
+        (80_000..130_000).contains(&p.publish_latency.p50_us),
+        "{:?}",
+        p.publish_latency
+    );
     assert!(p.stats.republished > 0);
     assert_eq!(p.stats.lost, 0);
 }
@@ -209,18 +293,34 @@ fn emitted_events_carry_correlation_and_causation() {
     let child = log
         .iter()
         .find_map(|(_, e)| match e {
-            SimEvent::Produced { topic: 1, record, .. } => Some(*record),
+            SimEvent::Produced {
+                topic: 1, record, ..
+            } => Some(*record),
             _ => None,
         })
         .expect("a PaymentAuthorized event");
     assert_ne!(child.causation_id, 0);
-    assert_eq!(child.correlation_id, child.causation_id, "a first-level child's parent is the root");
-    assert_eq!(child.key, log.iter().find_map(|(_, e)| match e {
-        SimEvent::Produced { record, .. } if record.event_id == child.causation_id => Some(record.key),
-        _ => None,
-    }).unwrap());
+    assert_eq!(
+        child.correlation_id, child.causation_id,
+        "a first-level child's parent is the root"
+    );
+    assert_eq!(
+        child.key,
+        log.iter()
+            .find_map(|(_, e)| match e {
+                SimEvent::Produced { record, .. } if record.event_id == child.causation_id =>
+                    Some(record.key),
+                _ => None,
+            })
+            .unwrap()
+    );
     let run = run_checked(&text, None);
-    let ledger = run.report.groups.iter().find(|g| g.name == "ledger").unwrap();
+    let ledger = run
+        .report
+        .groups
+        .iter()
+        .find(|g| g.name == "ledger")
+        .unwrap();
     assert!(ledger.step_latency.p50_us >= ledger.latency.p50_us + 1_000);
 }
 
@@ -235,5 +335,10 @@ fn an_outage_fails_calls_only_inside_its_window() {
         .filter_map(|(t, e)| matches!(e, SimEvent::AttemptFailed { .. }).then_some(*t))
         .collect();
     assert!(!failures.is_empty());
-    assert!(failures.iter().all(|&t| (10_000_000..12_100_000).contains(&t)), "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .all(|&t| (10_000_000..12_100_000).contains(&t)),
+        "{failures:?}"
+    );
 }

@@ -6,7 +6,12 @@ use std::fmt::Write;
 
 const ASSIGNORS: [&str; 4] = ["range", "roundrobin", "sticky", "cooperative-sticky"];
 const COMMITS: [&str; 3] = ["auto", "record", "batch"];
-const PROCESSING: [&str; 4] = ["2ms", "exp(5ms)", "uniform(1ms, 9ms)", "lognormal(3ms, 0.6)"];
+const PROCESSING: [&str; 4] = [
+    "2ms",
+    "exp(5ms)",
+    "uniform(1ms, 9ms)",
+    "lognormal(3ms, 0.6)",
+];
 
 #[derive(Debug, Clone)]
 struct GroupSpec {
@@ -42,18 +47,37 @@ struct ActionSpec {
 }
 
 fn group_spec(topics: usize) -> impl Strategy<Value = GroupSpec> {
-    (0..topics, 0u32..5, 0..4usize, 0..3usize, 0..4usize, prop::sample::select(vec![1u32, 5, 50, 500]), any::<bool>(), any::<u8>()).prop_map(
-        |(topic, instances, assignor, commit, processing, max_poll, reset_earliest, handler)| GroupSpec {
-            topic,
-            instances,
-            assignor,
-            commit,
-            processing,
-            max_poll,
-            reset_earliest,
-            handler,
-        },
+    (
+        0..topics,
+        0u32..5,
+        0..4usize,
+        0..3usize,
+        0..4usize,
+        prop::sample::select(vec![1u32, 5, 50, 500]),
+        any::<bool>(),
+        any::<u8>(),
     )
+        .prop_map(
+            |(
+                topic,
+                instances,
+                assignor,
+                commit,
+                processing,
+                max_poll,
+                reset_earliest,
+                handler,
+            )| GroupSpec {
+                topic,
+                instances,
+                assignor,
+                commit,
+                processing,
+                max_poll,
+                reset_earliest,
+                handler,
+            },
+        )
 }
 
 fn scenario_text() -> impl Strategy<Value = String> {
@@ -83,7 +107,7 @@ fn scenario_text() -> impl Strategy<Value = String> {
                     _ => {}
                 }
                 if *keyed {
-                    let _ = write!(text, "keys = \"k-{{1..500}}\"\n");
+                    text.push_str("keys = \"k-{1..500}\"\n");
                     if *zipf {
                         text.push_str("key_distribution = \"zipf(1.2)\"\n");
                     }

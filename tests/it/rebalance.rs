@@ -2,8 +2,8 @@
 //! eager versus cooperative rebalancing.
 
 use crate::support::{owners, run_checked, seed_topology};
-use evflow::observer::{Observer, SimEvent};
 use evflow::engine::world::World;
+use evflow::observer::{Observer, SimEvent};
 use evflow::Simulation;
 
 const CRASH_AT_10S: &str = r#"
@@ -23,7 +23,10 @@ impl Observer for Membership {
             SimEvent::InstanceCrashed { group: 0, instance } => format!("crash {instance}"),
             SimEvent::CrashDetected { group: 0, instance } => format!("detected {instance}"),
             SimEvent::RebalanceStarted { group: 0, .. } => "started".into(),
-            SimEvent::RebalanceCompleted { group: 0, generation } => format!("completed {generation}"),
+            SimEvent::RebalanceCompleted {
+                group: 0,
+                generation,
+            } => format!("completed {generation}"),
             _ => return,
         };
         self.0.push((now, text));
@@ -49,7 +52,10 @@ fn a_crash_is_noticed_after_the_session_timeout_then_the_group_rebalances() {
     let (completed_at, text) = &log[3];
     assert_eq!(text, "completed 2");
     // The survivors join at their next poll boundary, then rebalance_time (1s) passes.
-    assert!((21_000_000..21_500_000).contains(completed_at), "{completed_at}");
+    assert!(
+        (21_000_000..21_500_000).contains(completed_at),
+        "{completed_at}"
+    );
 }
 
 #[test]
@@ -59,11 +65,21 @@ fn the_survivors_split_the_partitions_with_the_range_assignor() {
     assert_eq!(payment.len(), 2);
     assert_eq!(payment["payment-service-0"], vec![0, 1, 2, 3, 4, 5]);
     assert_eq!(payment["payment-service-2"], vec![6, 7, 8, 9, 10, 11]);
-    let group = run.report.groups.iter().find(|g| g.name == "payment-service").unwrap();
+    let group = run
+        .report
+        .groups
+        .iter()
+        .find(|g| g.name == "payment-service")
+        .unwrap();
     assert_eq!(group.rebalances, 1);
     assert_eq!(group.generation, 2);
     // The other group is untouched.
-    let inventory = run.report.groups.iter().find(|g| g.name == "inventory-service").unwrap();
+    let inventory = run
+        .report
+        .groups
+        .iter()
+        .find(|g| g.name == "inventory-service")
+        .unwrap();
     assert_eq!(inventory.rebalances, 0);
 }
 
@@ -91,7 +107,10 @@ instance = 2
 "#,
     ));
     assert_eq!(log[0], (10_000_000, "started".to_string()));
-    assert!(log[1].0 < 11_500_000 && log[1].1 == "completed 2", "{log:?}");
+    assert!(
+        log[1].0 < 11_500_000 && log[1].1 == "completed 2",
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -122,7 +141,12 @@ fn restart_rejoins_as_a_new_member() {
     );
     let payment = owners(&run, "payment-service");
     assert_eq!(payment["payment-service-1"], vec![4, 5, 6, 7]);
-    let group = run.report.groups.iter().find(|g| g.name == "payment-service").unwrap();
+    let group = run
+        .report
+        .groups
+        .iter()
+        .find(|g| g.name == "payment-service")
+        .unwrap();
     assert_eq!(group.rebalances, 2);
 }
 
@@ -134,8 +158,15 @@ fn processed_during(text: &str, group: u16, from: u64, to: u64) -> Vec<u16> {
     }
     impl Observer for Busy {
         fn on_event(&mut self, now: u64, event: &SimEvent, _: &World) {
-            if let SimEvent::Processed { group, instance, .. } = event {
-                if *group == self.group && now >= self.window.0 && now < self.window.1 && !self.instances.contains(instance) {
+            if let SimEvent::Processed {
+                group, instance, ..
+            } = event
+            {
+                if *group == self.group
+                    && now >= self.window.0
+                    && now < self.window.1
+                    && !self.instances.contains(instance)
+                {
                     self.instances.push(*instance);
                 }
             }
@@ -143,7 +174,11 @@ fn processed_during(text: &str, group: u16, from: u64, to: u64) -> Vec<u16> {
     }
     let loaded = crate::support::load(text);
     let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
-    let mut busy = Busy { group, window: (from, to), instances: Vec::new() };
+    let mut busy = Busy {
+        group,
+        window: (from, to),
+        instances: Vec::new(),
+    };
     simulation.step_until_with(u64::MAX, &mut busy);
     busy.instances.sort_unstable();
     busy.instances
@@ -169,17 +204,32 @@ group = "payment-service"
     };
     // Window inside the rebalance (join at ~10s, completion ~13s).
     let eager = processed_during(&scale_out("sticky"), 0, 10_500_000, 12_500_000);
-    assert!(eager.is_empty(), "eager members processed during the rebalance: {eager:?}");
+    assert!(
+        eager.is_empty(),
+        "eager members processed during the rebalance: {eager:?}"
+    );
     let cooperative = processed_during(&scale_out("cooperative-sticky"), 0, 10_500_000, 12_500_000);
-    assert_eq!(cooperative, vec![0, 1, 2], "cooperative members keep consuming");
+    assert_eq!(
+        cooperative,
+        vec![0, 1, 2],
+        "cooperative members keep consuming"
+    );
     for assignor in ["sticky", "cooperative-sticky", "roundrobin"] {
         let run = run_checked(&scale_out(assignor), None);
         let payment = owners(&run, "payment-service");
         assert_eq!(payment.len(), 4, "{assignor}");
-        assert!(payment.values().all(|p| p.len() == 3), "{assignor}: {payment:?}");
+        assert!(
+            payment.values().all(|p| p.len() == 3),
+            "{assignor}: {payment:?}"
+        );
     }
     // Cooperative takes two rounds (revoke, then assign the freed partitions).
     let coop = run_checked(&scale_out("cooperative-sticky"), None);
-    let group = coop.report.groups.iter().find(|g| g.name == "payment-service").unwrap();
+    let group = coop
+        .report
+        .groups
+        .iter()
+        .find(|g| g.name == "payment-service")
+        .unwrap();
     assert_eq!(group.rebalances, 2);
 }

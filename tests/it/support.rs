@@ -63,7 +63,10 @@ pub fn owners(run: &Run, group: &str) -> std::collections::BTreeMap<String, Vec<
     let mut owners = std::collections::BTreeMap::new();
     for row in run.report.describe.iter().filter(|r| r.group == group) {
         if let Some(client) = &row.client_id {
-            owners.entry(client.clone()).or_insert_with(Vec::new).push(row.partition);
+            owners
+                .entry(client.clone())
+                .or_insert_with(Vec::new)
+                .push(row.partition);
         }
     }
     owners

@@ -279,7 +279,10 @@ impl World {
                 outcome = AttemptOutcome::Fail { retryable: true };
             }
         }
-        let poison = handler.poison_keys.binary_search(&(record.producer, record.key)).is_ok()
+        let poison = handler
+            .poison_keys
+            .binary_search(&(record.producer, record.key))
+            .is_ok()
             || (handler.poison > 0.0 && record_draw(seed, group, record.event_id) < handler.poison);
         if poison {
             outcome = AttemptOutcome::Fail { retryable: false };
@@ -303,20 +306,30 @@ impl World {
         let disposition = match outcome {
             AttemptOutcome::Filtered => Disposition::Filtered,
             AttemptOutcome::Success => Disposition::Success,
-            AttemptOutcome::Fail { retryable } => match self.after_failure(group, instance, delivery, retryable) {
-                AfterAttempt::RetryInPlace(delay) => {
-                    let took = self.begin_attempt(group, instance);
-                    let incarnation = self.groups[group as usize].instances[instance as usize].incarnation;
-                    self.queue
-                        .schedule(self.now + delay + took, Event::ProcessDone { group, instance, incarnation });
-                    return None;
+            AttemptOutcome::Fail { retryable } => {
+                match self.after_failure(group, instance, delivery, retryable) {
+                    AfterAttempt::RetryInPlace(delay) => {
+                        let took = self.begin_attempt(group, instance);
+                        let incarnation =
+                            self.groups[group as usize].instances[instance as usize].incarnation;
+                        self.queue.schedule(
+                            self.now + delay + took,
+                            Event::ProcessDone {
+                                group,
+                                instance,
+                                incarnation,
+                            },
+                        );
+                        return None;
+                    }
+                    AfterAttempt::Done(disposition) => disposition,
                 }
-                AfterAttempt::Done(disposition) => disposition,
-            },
+            }
         };
         self.groups[group as usize].instances[instance as usize].backoff = None;
         let record = delivery.record;
-        let out_of_order = !duplicate && disposition != Disposition::Filtered && self.track_order(group, &record);
+        let out_of_order =
+            !duplicate && disposition != Disposition::Filtered && self.track_order(group, &record);
         let effect = if disposition == Disposition::Success {
             let effect = self.side_effect(group, &record);
             self.publish_emits(group, &record);
@@ -327,7 +340,13 @@ impl World {
         Some((disposition, effect, out_of_order))
     }
 
-    fn after_failure(&mut self, group: u16, instance: u16, delivery: Delivery, retryable: bool) -> AfterAttempt {
+    fn after_failure(
+        &mut self,
+        group: u16,
+        instance: u16,
+        delivery: Delivery,
+        retryable: bool,
+    ) -> AfterAttempt {
         let g = &mut self.groups[group as usize];
         let Some(handler) = g.handler.as_ref() else {
             return AfterAttempt::Done(Disposition::Dropped);
@@ -348,7 +367,10 @@ impl World {
                         retry_in = run.next_ms().map(|ms| ms * 1_000);
                     }
                     RetryMode::Topics => {
-                        forward_to = retry.topics.get(delivery.record.attempts as usize).map(|&(t, _)| t);
+                        forward_to = retry
+                            .topics
+                            .get(delivery.record.attempts as usize)
+                            .map(|&(t, _)| t);
                     }
                 }
             }
@@ -443,12 +465,17 @@ impl World {
                 !fresh
             }
             Idempotency::NaturalKey => {
-                let fresh = state.natural.insert((record.producer, record.key, record.key_seq));
+                let fresh = state
+                    .natural
+                    .insert((record.producer, record.key, record.key_seq));
                 state.stats.dedup_store_size = state.natural.len() as u64;
                 !fresh
             }
         };
-        state.stats.dedup_store_peak = state.stats.dedup_store_peak.max(state.stats.dedup_store_size);
+        state.stats.dedup_store_peak = state
+            .stats
+            .dedup_store_peak
+            .max(state.stats.dedup_store_size);
         if known {
             state.stats.deduplicated += 1;
             return Effect::Deduplicated;
@@ -465,9 +492,15 @@ impl World {
     /// Publishes the handler's follow-up events (consume → work → publish), carrying the
     /// correlation id and setting the causation id.
     fn publish_emits(&mut self, group: u16, record: &Record) {
-        let count = self.groups[group as usize].handler.as_ref().map_or(0, |h| h.emits.len());
+        let count = self.groups[group as usize]
+            .handler
+            .as_ref()
+            .map_or(0, |h| h.emits.len());
         for k in 0..count {
-            let emit = self.groups[group as usize].handler.as_ref().map(|h| h.emits[k].clone());
+            let emit = self.groups[group as usize]
+                .handler
+                .as_ref()
+                .map(|h| h.emits[k].clone());
             let Some(emit) = emit else { continue };
             if emit.on.is_some_and(|on| on != record.event_type) {
                 continue;
@@ -492,7 +525,10 @@ impl World {
     /// topic they came from, same partition, attempts reset.
     pub(super) fn replay_dead_letters(&mut self, group: u16) {
         let g = &self.groups[group as usize];
-        let (Some(dlt), Some(&origin)) = (g.handler.as_ref().and_then(|h| h.dead_letter), g.topics.first()) else {
+        let (Some(dlt), Some(&origin)) = (
+            g.handler.as_ref().and_then(|h| h.dead_letter),
+            g.topics.first(),
+        ) else {
             return;
         };
         let partitions = self.topics[dlt as usize].partitions.len();
@@ -516,7 +552,10 @@ impl World {
         let g = &mut self.groups[group as usize];
         g.handling.replay_cursor = cursor;
         g.handling.stats.replayed += replayed;
-        self.emit(SimEvent::DlqReplayed { group, count: replayed });
+        self.emit(SimEvent::DlqReplayed {
+            group,
+            count: replayed,
+        });
     }
 
     /// Records in the group's dead-letter topic not replayed yet (the DLQ depth).
@@ -529,7 +568,9 @@ impl World {
             .partitions
             .iter()
             .enumerate()
-            .map(|(p, log)| log.end_offset() - g.handling.replay_cursor.get(p).copied().unwrap_or(0))
+            .map(|(p, log)| {
+                log.end_offset() - g.handling.replay_cursor.get(p).copied().unwrap_or(0)
+            })
             .sum()
     }
 }

@@ -156,7 +156,11 @@ impl OutboxRelay {
             cleanup_after,
             unpublished: VecDeque::new(),
             workers: (0..workers.max(1))
-                .map(|_| RelayWorker { state: WorkerState::Idle, locked: Vec::new(), epoch: 0 })
+                .map(|_| RelayWorker {
+                    state: WorkerState::Idle,
+                    locked: Vec::new(),
+                    epoch: 0,
+                })
                 .collect(),
             published: VecDeque::new(),
             published_ids: Default::default(),
@@ -165,7 +169,12 @@ impl OutboxRelay {
 
     /// Rows waiting to be published (including locked ones).
     pub fn backlog(&self) -> u64 {
-        self.unpublished.len() as u64 + self.workers.iter().map(|w| w.locked.len() as u64).sum::<u64>()
+        self.unpublished.len() as u64
+            + self
+                .workers
+                .iter()
+                .map(|w| w.locked.len() as u64)
+                .sum::<u64>()
     }
 }
 
@@ -202,7 +211,14 @@ impl World {
                 for worker in 0..workers {
                     // Workers start phase-shifted, as independently started pods would be.
                     let at = self.now + interval * (worker + 1) / workers;
-                    self.queue.schedule(at, Event::OutboxPoll { producer, worker: worker as u16, epoch: 0 });
+                    self.queue.schedule(
+                        at,
+                        Event::OutboxPoll {
+                            producer,
+                            worker: worker as u16,
+                            epoch: 0,
+                        },
+                    );
                 }
             }
             Publisher::Cdc(connector) => {
@@ -236,13 +252,19 @@ impl World {
                     }
                     (true, DualWriteOrder::DbFirst) => {
                         stats.lost += 1;
-                        self.emit(SimEvent::EventLost { producer, event_id: record.event_id });
+                        self.emit(SimEvent::EventLost {
+                            producer,
+                            event_id: record.event_id,
+                        });
                     }
                     (true, DualWriteOrder::PublishFirst) => {
                         stats.phantom += 1;
                         stats.published += 1;
                         self.append(topic, record, None);
-                        self.emit(SimEvent::PhantomPublished { producer, event_id: record.event_id });
+                        self.emit(SimEvent::PhantomPublished {
+                            producer,
+                            event_id: record.event_id,
+                        });
                     }
                 }
             }
@@ -254,7 +276,10 @@ impl World {
                 p.publish_stats.table_rows += 1;
                 p.publish_stats.backlog = backlog;
                 p.publish_stats.peak_backlog = p.publish_stats.peak_backlog.max(backlog);
-                self.emit(SimEvent::RowCommitted { producer, event_id: record.event_id });
+                self.emit(SimEvent::RowCommitted {
+                    producer,
+                    event_id: record.event_id,
+                });
             }
             Publisher::Cdc(_) => {
                 let p = &mut self.producers[producer as usize];
@@ -271,7 +296,10 @@ impl World {
                 p.publish_stats.created += 1;
                 p.publish_stats.backlog = backlog;
                 p.publish_stats.peak_backlog = p.publish_stats.peak_backlog.max(backlog);
-                self.emit(SimEvent::RowCommitted { producer, event_id: record.event_id });
+                self.emit(SimEvent::RowCommitted {
+                    producer,
+                    event_id: record.event_id,
+                });
                 self.schedule_capture(producer);
             }
         }
@@ -302,13 +330,27 @@ impl World {
         let take = (relay.batch_size as usize).min(relay.unpublished.len());
         if take == 0 {
             let at = now + relay.poll_interval;
-            self.queue.schedule(at, Event::OutboxPoll { producer, worker, epoch });
+            self.queue.schedule(
+                at,
+                Event::OutboxPoll {
+                    producer,
+                    worker,
+                    epoch,
+                },
+            );
         } else {
             let w = &mut relay.workers[worker as usize];
             w.locked.extend(relay.unpublished.drain(..take));
             w.state = WorkerState::Publishing;
             let took = relay.publish_time.sample(&mut p.rng);
-            self.queue.schedule(now + took, Event::OutboxPublished { producer, worker, epoch });
+            self.queue.schedule(
+                now + took,
+                Event::OutboxPublished {
+                    producer,
+                    worker,
+                    epoch,
+                },
+            );
         }
         p.publish_stats.table_rows = p.publish_stats.table_rows.saturating_sub(cleaned);
     }
@@ -345,7 +387,14 @@ impl World {
         // A full batch means more may be waiting: poll again at once.
         let next = if full { now } else { now + relay.poll_interval };
         self.producers[producer as usize].publish_stats.backlog = backlog;
-        self.queue.schedule(next, Event::OutboxPoll { producer, worker, epoch });
+        self.queue.schedule(
+            next,
+            Event::OutboxPoll {
+                producer,
+                worker,
+                epoch,
+            },
+        );
     }
 
     /// Sends the worker's locked rows to Kafka.
@@ -392,7 +441,14 @@ impl World {
         }
         self.producers[producer as usize].publish_stats.crashes += 1;
         self.emit(SimEvent::RelayCrashed { producer, worker });
-        self.queue.schedule(now + restart, Event::RelayRestart { producer, worker, epoch });
+        self.queue.schedule(
+            now + restart,
+            Event::RelayRestart {
+                producer,
+                worker,
+                epoch,
+            },
+        );
     }
 
     /// `crash_relay`: every worker crashes; one that was publishing had already sent its batch.
@@ -422,7 +478,14 @@ impl World {
             return;
         }
         w.state = WorkerState::Idle;
-        self.queue.schedule(self.now, Event::OutboxPoll { producer, worker, epoch });
+        self.queue.schedule(
+            self.now,
+            Event::OutboxPoll {
+                producer,
+                worker,
+                epoch,
+            },
+        );
     }
 
     // ----- CDC -------------------------------------------------------------------------
@@ -438,7 +501,8 @@ impl World {
         if let Some(&(_, at)) = connector.wal.front() {
             connector.capture_scheduled = true;
             let epoch = connector.epoch;
-            self.queue.schedule(at.max(now), Event::CdcCapture { producer, epoch });
+            self.queue
+                .schedule(at.max(now), Event::CdcCapture { producer, epoch });
         }
     }
 
@@ -456,7 +520,9 @@ impl World {
                 Some(&(_, at)) if at <= now => {}
                 _ => break,
             }
-            let Some((mut record, _)) = connector.wal.pop_front() else { break };
+            let Some((mut record, _)) = connector.wal.pop_front() else {
+                break;
+            };
             record.produced_at = now;
             connector.unflushed.push(record);
             let fresh = connector.published_ids.insert(record.event_id);
@@ -517,8 +583,12 @@ impl World {
                 let at = now + connector.restart_after;
                 let epoch = connector.epoch;
                 self.producers[producer as usize].publish_stats.crashes += 1;
-                self.emit(SimEvent::RelayCrashed { producer, worker: u16::MAX });
-                self.queue.schedule(at, Event::ConnectorRestart { producer, epoch });
+                self.emit(SimEvent::RelayCrashed {
+                    producer,
+                    worker: u16::MAX,
+                });
+                self.queue
+                    .schedule(at, Event::ConnectorRestart { producer, epoch });
             }
             _ => {}
         }
