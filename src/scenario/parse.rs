@@ -125,15 +125,17 @@ fn item_span(item: &toml_edit::Item) -> Option<Range<usize>> {
     }
 }
 
-fn locate_in_table(
-    table: &toml_edit::Table,
+/// Looks up `path` below a table or inline table (`entry` finds a key's entry in it).
+fn locate_in_map<'a>(
+    own_span: Option<Range<usize>>,
+    entry: impl FnOnce(&str) -> Option<(&'a toml_edit::Key, &'a toml_edit::Item)>,
     path: &[PathSegment],
     at_key: bool,
 ) -> Option<Range<usize>> {
     let Some((PathSegment::Key(key), rest)) = path.split_first() else {
-        return table.span();
+        return own_span;
     };
-    let (k, value) = table.get_key_value(key)?;
+    let (k, value) = entry(key)?;
     if rest.is_empty() {
         return if at_key {
             k.span()
@@ -146,25 +148,20 @@ fn locate_in_table(
         .or(k.span())
 }
 
+fn locate_in_table(
+    table: &toml_edit::Table,
+    path: &[PathSegment],
+    at_key: bool,
+) -> Option<Range<usize>> {
+    locate_in_map(table.span(), |k| table.get_key_value(k), path, at_key)
+}
+
 fn locate_in_inline(
     table: &toml_edit::InlineTable,
     path: &[PathSegment],
     at_key: bool,
 ) -> Option<Range<usize>> {
-    let Some((PathSegment::Key(key), rest)) = path.split_first() else {
-        return table.span();
-    };
-    let (k, value) = table.get_key_value(key)?;
-    if rest.is_empty() {
-        return if at_key {
-            k.span()
-        } else {
-            item_span(value).or(k.span())
-        };
-    }
-    locate_below(value, rest, at_key)
-        .or(item_span(value))
-        .or(k.span())
+    locate_in_map(table.span(), |k| table.get_key_value(k), path, at_key)
 }
 
 fn locate_below(

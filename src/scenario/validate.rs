@@ -156,6 +156,33 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A timeline action's reference field (`group`, `producer`, `dependency`): required and
+    /// known when the action needs it, absent otherwise.
+    fn action_reference(
+        &mut self,
+        index: usize,
+        action: ActionKind,
+        field: &str,
+        value: Option<&str>,
+        needed: bool,
+        known: &[&str],
+    ) {
+        match (value, needed) {
+            (Some(name), true) => self.reference(&at("timeline", index, field), field, name, known),
+            (None, true) => self.fail(
+                &[key("timeline"), PathSegment::Index(index)],
+                format!("action \"{}\" needs `{field}`", action.name()),
+                None,
+            ),
+            (Some(_), false) => self.fail(
+                &at("timeline", index, field),
+                format!("action \"{}\" does not take `{field}`", action.name()),
+                None,
+            ),
+            (None, false) => {}
+        }
+    }
+
     /// A reference to a named entity: unknown names get a did-you-mean.
     fn reference(&mut self, path: &[PathSegment], kind: &str, name: &str, known: &[&str]) {
         if known.contains(&name) {
@@ -795,28 +822,14 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             ActionKind::OutageStart | ActionKind::OutageEnd
         );
         let needs_producer = !needs_group && !needs_dependency;
-        match (&action.dependency, needs_dependency) {
-            (Some(name), true) => c.reference(
-                &at("timeline", i, "dependency"),
-                "dependency",
-                name,
-                &dependency_names,
-            ),
-            (None, true) => c.fail(
-                &[key("timeline"), PathSegment::Index(i)],
-                format!("action \"{}\" needs `dependency`", action.action.name()),
-                None,
-            ),
-            (Some(_), false) => c.fail(
-                &at("timeline", i, "dependency"),
-                format!(
-                    "action \"{}\" does not take `dependency`",
-                    action.action.name()
-                ),
-                None,
-            ),
-            (None, false) => {}
-        }
+        c.action_reference(
+            i,
+            action.action,
+            "dependency",
+            action.dependency.as_deref(),
+            needs_dependency,
+            &dependency_names,
+        );
         if action.action == ActionKind::ReplayDlq {
             if let Some(group) = scenario
                 .groups
@@ -873,22 +886,14 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             }
             _ => {}
         }
-        match (&action.group, needs_group) {
-            (Some(name), true) => {
-                c.reference(&at("timeline", i, "group"), "group", name, &group_names)
-            }
-            (None, true) => c.fail(
-                &[key("timeline"), PathSegment::Index(i)],
-                format!("action \"{}\" needs `group`", action.action.name()),
-                None,
-            ),
-            (Some(_), false) => c.fail(
-                &at("timeline", i, "group"),
-                format!("action \"{}\" does not take `group`", action.action.name()),
-                None,
-            ),
-            (None, false) => {}
-        }
+        c.action_reference(
+            i,
+            action.action,
+            "group",
+            action.group.as_deref(),
+            needs_group,
+            &group_names,
+        );
         if needs_instance {
             match (action.instance, &action.group) {
                 (None, _) => c.fail(
@@ -929,28 +934,14 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
                 None,
             );
         }
-        match (&action.producer, needs_producer) {
-            (Some(name), true) => c.reference(
-                &at("timeline", i, "producer"),
-                "producer",
-                name,
-                &producer_names,
-            ),
-            (None, true) => c.fail(
-                &[key("timeline"), PathSegment::Index(i)],
-                format!("action \"{}\" needs `producer`", action.action.name()),
-                None,
-            ),
-            (Some(_), false) => c.fail(
-                &at("timeline", i, "producer"),
-                format!(
-                    "action \"{}\" does not take `producer`",
-                    action.action.name()
-                ),
-                None,
-            ),
-            (None, false) => {}
-        }
+        c.action_reference(
+            i,
+            action.action,
+            "producer",
+            action.producer.as_deref(),
+            needs_producer,
+            &producer_names,
+        );
         match (action.rate, action.action == ActionKind::SetRate) {
             (None, true) => c.fail(
                 &[key("timeline"), PathSegment::Index(i)],

@@ -1,9 +1,8 @@
 //! Same scenario + seed ⇒ same trace; another seed ⇒ another trace; per-entity RNG streams.
 
-use crate::support::{load, run_checked, seed_topology};
+use crate::support::{run_checked, seed_topology};
 use evflow::engine::world::World;
 use evflow::observer::{Observer, SimEvent};
-use evflow::Simulation;
 
 #[test]
 fn same_seed_same_hash_other_seed_other_hash() {
@@ -31,11 +30,7 @@ impl Observer for Produced {
 }
 
 fn produced(text: &str) -> Vec<(u64, u32, u32)> {
-    let loaded = load(text);
-    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
-    let mut produced = Produced::default();
-    simulation.step_until_with(u64::MAX, &mut produced);
-    produced.0
+    crate::support::observe(text, Produced::default()).0
 }
 
 /// turmoil-style streams: adding a consumer group (and its instances' streams) must not

@@ -31,11 +31,7 @@ impl Observer for Log {
 }
 
 fn events(text: &str) -> Vec<(u64, SimEvent)> {
-    let loaded = load(text);
-    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
-    let mut log = Log::default();
-    simulation.step_until_with(u64::MAX, &mut log);
-    log.0
+    crate::support::observe(text, Log::default()).0
 }
 
 /// One group "payments" with per-record commits and the given handler settings.

@@ -4,7 +4,6 @@
 use crate::support::{owners, run_checked, seed_topology};
 use evflow::engine::world::World;
 use evflow::observer::{Observer, SimEvent};
-use evflow::Simulation;
 
 const CRASH_AT_10S: &str = r#"
 [[timeline]]
@@ -34,10 +33,7 @@ impl Observer for Membership {
 }
 
 fn membership(text: &str) -> Vec<(u64, String)> {
-    let loaded = crate::support::load(text);
-    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
-    let mut log = Membership::default();
-    simulation.step_until_with(u64::MAX, &mut log);
+    let mut log = crate::support::observe(text, Membership::default());
     // Drop the formation of the group (generation 1 at time 0).
     log.0.retain(|(t, text)| *t > 0 || text != "completed 1");
     log.0
@@ -172,14 +168,14 @@ fn processed_during(text: &str, group: u16, from: u64, to: u64) -> Vec<u16> {
             }
         }
     }
-    let loaded = crate::support::load(text);
-    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
-    let mut busy = Busy {
-        group,
-        window: (from, to),
-        instances: Vec::new(),
-    };
-    simulation.step_until_with(u64::MAX, &mut busy);
+    let mut busy = crate::support::observe(
+        text,
+        Busy {
+            group,
+            window: (from, to),
+            instances: Vec::new(),
+        },
+    );
     busy.instances.sort_unstable();
     busy.instances
 }

@@ -3,6 +3,15 @@
 use evflow::report::{run, Run, RunOptions};
 use evflow::scenario::{load_str, Loaded};
 
+/// Runs a TOML scenario to its end with `observer` watching; returns the observer.
+pub fn observe<O: evflow::observer::Observer>(text: &str, mut observer: O) -> O {
+    let loaded = load(text);
+    let mut simulation =
+        evflow::Simulation::from_scenario(&loaded.scenario, None).expect("the scenario builds");
+    simulation.step_until_with(u64::MAX, &mut observer);
+    observer
+}
+
 /// Parses and validates a TOML scenario, panicking with the located error if it is invalid.
 pub fn load(text: &str) -> Loaded {
     load_str(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
