@@ -185,6 +185,27 @@ pub struct ProducerReport {
     pub publish_latency: Latency,
 }
 
+/// A dead-letter record with Spring's `kafka_dlt-*` headers and its failed attempts.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DeadLetterReport {
+    /// The group that gave up.
+    pub group: String,
+    /// The event.
+    pub event_id: u64,
+    /// `kafka_dlt-original-topic`
+    pub original_topic: String,
+    /// `kafka_dlt-original-partition`
+    pub original_partition: u32,
+    /// `kafka_dlt-original-offset`
+    pub original_offset: u64,
+    /// `kafka_dlt-exception-fqcn`
+    pub exception: String,
+    /// Times of the failed attempts (µs).
+    pub failures_us: Vec<u64>,
+    /// When it was dead-lettered (µs).
+    pub at_us: u64,
+}
+
 /// Whole-run counters.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Counters {
@@ -241,6 +262,8 @@ pub struct Report {
     pub groups: Vec<GroupReport>,
     /// Per-producer summaries.
     pub producers: Vec<ProducerReport>,
+    /// The first dead-letter records (at most 100).
+    pub dead_letters: Vec<DeadLetterReport>,
     /// Produce-to-processed latency over all groups.
     pub latency: Latency,
     /// The consumer-groups table.
@@ -390,6 +413,21 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
             .collect(),
         groups,
         producers,
+        dead_letters: world
+            .dead_letters
+            .iter()
+            .take(100)
+            .map(|d| DeadLetterReport {
+                group: world.groups[d.group as usize].name.clone(),
+                event_id: d.event_id,
+                original_topic: world.topics[d.original_topic as usize].name.clone(),
+                original_partition: d.original_partition,
+                original_offset: d.original_offset,
+                exception: d.exception.to_string(),
+                failures_us: d.failures.clone(),
+                at_us: d.at,
+            })
+            .collect(),
         latency: Latency::of(&crate::metrics::all_groups_latency(metrics)),
         describe: describe(world),
         trace_hash: recorder.trace.hash.hex(),

@@ -13,8 +13,8 @@ mod handling;
 mod publishing;
 
 pub use handling::{
-    AttemptOutcome, BackoffPolicy, BackoffRun, BitSet, Dependency, Emit, Handler, HandlingState,
-    HandlingStats, Retry,
+    AttemptOutcome, BackoffPolicy, BackoffRun, BitSet, DeadLetter, Dependency, Emit, FailureCause,
+    Handler, HandlingState, HandlingStats, Retry, DEAD_LETTER_LIMIT, HISTORY_LIMIT,
 };
 pub use publishing::{
     CdcConnector, ConnectorState, OutboxRelay, PublishStats, Publisher, WorkerState,
@@ -459,6 +459,9 @@ pub struct World {
     pub dependencies: Vec<Dependency>,
     /// Event type names (records carry an index).
     pub event_types: Vec<String>,
+    /// Dead-letter records with their headers and attempt history (the first
+    /// [`DEAD_LETTER_LIMIT`]).
+    pub dead_letters: Vec<DeadLetter>,
     /// The timeline.
     pub actions: Vec<Action>,
     /// Narration step times.
@@ -482,6 +485,7 @@ impl World {
             groups: Vec::new(),
             dependencies: Vec::new(),
             event_types: Vec::new(),
+            dead_letters: Vec::new(),
             actions: Vec::new(),
             narration: Vec::new(),
             sample_interval,

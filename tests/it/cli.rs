@@ -170,3 +170,17 @@ fn schema_is_json_schema_of_the_format() {
         .unwrap()
         .contains(&"duration".into()));
 }
+
+#[test]
+fn the_shipped_schema_file_is_current() {
+    let (_, out, _) = evflow(&["schema"], None);
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/evflow-scenario.schema.json"
+    ))
+    .unwrap();
+    assert_eq!(
+        out, shipped,
+        "regenerate with: evflow schema > docs/evflow-scenario.schema.json"
+    );
+}

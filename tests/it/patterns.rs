@@ -338,3 +338,26 @@ fn an_outage_fails_calls_only_inside_its_window() {
         "{failures:?}"
     );
 }
+
+#[test]
+fn dead_letters_carry_springs_headers_and_the_attempt_history() {
+    let text = group("transient_failure = 1.0\nretry = { mode = \"blocking\", initial = \"1s\", multiplier = 2.0, max_attempts = 3 }\n");
+    let loaded = load(&text);
+    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
+    simulation.run_to_end();
+    let world = simulation.world();
+    let first = &world.dead_letters[0];
+    assert_eq!(first.event_id, 1);
+    assert_eq!(world.topics[first.original_topic as usize].name, "orders");
+    assert_eq!(first.exception, "org.springframework.dao.TransientDataAccessResourceException");
+    // Four failed attempts, 1s, 2s and 4s apart (+1ms processing each).
+    let gaps: Vec<u64> = first.failures.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps, vec![1_001_000, 2_001_000, 4_001_000]);
+    let poison = group("poison = 1.0\ndead_letter = true\n");
+    let loaded = load(&poison);
+    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
+    simulation.run_to_end();
+    let letter = &simulation.world().dead_letters[0];
+    assert_eq!(letter.exception, "org.springframework.kafka.support.serializer.DeserializationException");
+    assert_eq!(letter.failures.len(), 1);
+}

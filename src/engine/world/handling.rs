@@ -215,7 +215,70 @@ pub struct HandlingState {
     last_seq: Vec<Vec<u32>>,
     /// Next DLT offset to replay, per DLT partition.
     replay_cursor: Vec<u64>,
+    /// Failure times of records still being retried, by event id.
+    failures: std::collections::BTreeMap<u64, Vec<SimTime>>,
 }
+
+/// Why an attempt failed, named after the exception a Spring application would see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureCause {
+    /// A transient error (retryable).
+    Transient,
+    /// The called dependency is down (retryable).
+    DependencyDown,
+    /// A poison record (not retryable): it can never be processed.
+    Poison,
+}
+
+impl FailureCause {
+    /// The exception class name, as `DeadLetterPublishingRecoverer` puts it in the
+    /// `kafka_dlt-exception-fqcn` header.
+    pub fn exception(self) -> &'static str {
+        match self {
+            FailureCause::Transient => {
+                "org.springframework.dao.TransientDataAccessResourceException"
+            }
+            FailureCause::DependencyDown => "java.net.ConnectException",
+            FailureCause::Poison => {
+                "org.springframework.kafka.support.serializer.DeserializationException"
+            }
+        }
+    }
+
+    /// Whether Spring's default classification retries it.
+    pub fn retryable(self) -> bool {
+        self != FailureCause::Poison
+    }
+}
+
+/// A dead-letter record's headers, as Spring's `DeadLetterPublishingRecoverer` writes them
+/// (`kafka_dlt-original-topic`, `-original-partition`, `-original-offset`,
+/// `-exception-fqcn`), plus the attempt history the UI shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The group whose handler gave up.
+    pub group: u16,
+    /// The event.
+    pub event_id: u64,
+    /// The topic the record was consumed from when it failed for good.
+    pub original_topic: u16,
+    /// Its partition.
+    pub original_partition: u32,
+    /// Its offset.
+    pub original_offset: u64,
+    /// The last exception.
+    pub exception: &'static str,
+    /// Times of the failed attempts (the last ones, at most [`HISTORY_LIMIT`]).
+    pub failures: Vec<SimTime>,
+    /// When it was dead-lettered.
+    pub at: SimTime,
+}
+
+/// Failed attempts remembered per record.
+pub const HISTORY_LIMIT: usize = 16;
+
+/// Dead-letter records kept with their headers (the count goes on beyond).
+pub const DEAD_LETTER_LIMIT: usize = 10_000;
 
 /// The planned outcome of the attempt in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,8 +287,8 @@ pub enum AttemptOutcome {
     Filtered,
     /// Succeeds.
     Success,
-    /// Fails; `retryable` false for poison.
-    Fail { retryable: bool },
+    /// Fails.
+    Fail(FailureCause),
 }
 
 /// What the consumer does after an attempt.
@@ -276,7 +339,7 @@ impl World {
             let dependency = &self.dependencies[dependency as usize];
             duration += dependency.latency_at(now).sample(&mut i.rng);
             if dependency.down {
-                outcome = AttemptOutcome::Fail { retryable: true };
+                outcome = AttemptOutcome::Fail(FailureCause::DependencyDown);
             }
         }
         let poison = handler
@@ -285,9 +348,9 @@ impl World {
             .is_ok()
             || (handler.poison > 0.0 && record_draw(seed, group, record.event_id) < handler.poison);
         if poison {
-            outcome = AttemptOutcome::Fail { retryable: false };
+            outcome = AttemptOutcome::Fail(FailureCause::Poison);
         } else if handler.transient_failure > 0.0 && i.rng.chance(handler.transient_failure) {
-            outcome = AttemptOutcome::Fail { retryable: true };
+            outcome = AttemptOutcome::Fail(FailureCause::Transient);
         }
         i.attempt = outcome;
         duration
@@ -306,8 +369,8 @@ impl World {
         let disposition = match outcome {
             AttemptOutcome::Filtered => Disposition::Filtered,
             AttemptOutcome::Success => Disposition::Success,
-            AttemptOutcome::Fail { retryable } => {
-                match self.after_failure(group, instance, delivery, retryable) {
+            AttemptOutcome::Fail(cause) => {
+                match self.after_failure(group, instance, delivery, cause) {
                     AfterAttempt::RetryInPlace(delay) => {
                         let took = self.begin_attempt(group, instance);
                         let incarnation =
@@ -328,6 +391,13 @@ impl World {
         };
         self.groups[group as usize].instances[instance as usize].backoff = None;
         let record = delivery.record;
+        if disposition != Disposition::Retried {
+            // Done with this record for good: forget its failure history.
+            let failures = &mut self.groups[group as usize].handling.failures;
+            if !failures.is_empty() {
+                failures.remove(&record.event_id);
+            }
+        }
         let out_of_order =
             !duplicate && disposition != Disposition::Filtered && self.track_order(group, &record);
         let effect = if disposition == Disposition::Success {
@@ -345,13 +415,24 @@ impl World {
         group: u16,
         instance: u16,
         delivery: Delivery,
-        retryable: bool,
+        cause: FailureCause,
     ) -> AfterAttempt {
+        let retryable = cause.retryable();
+        let now = self.now;
         let g = &mut self.groups[group as usize];
         let Some(handler) = g.handler.as_ref() else {
             return AfterAttempt::Done(Disposition::Dropped);
         };
         g.handling.stats.failures += 1;
+        let history = g
+            .handling
+            .failures
+            .entry(delivery.record.event_id)
+            .or_default();
+        if history.len() == HISTORY_LIMIT {
+            history.remove(0);
+        }
+        history.push(now);
         let (topic, partition) = {
             let gp = &g.partitions[delivery.slot as usize];
             (gp.topic, gp.partition)
@@ -401,7 +482,25 @@ impl World {
         }
         match dead_letter {
             Some(dlt) => {
-                self.groups[group as usize].handling.stats.dead_lettered += 1;
+                let g = &mut self.groups[group as usize];
+                g.handling.stats.dead_lettered += 1;
+                let failures = g
+                    .handling
+                    .failures
+                    .remove(&record.event_id)
+                    .unwrap_or_default();
+                if self.dead_letters.len() < DEAD_LETTER_LIMIT {
+                    self.dead_letters.push(DeadLetter {
+                        group,
+                        event_id: record.event_id,
+                        original_topic: topic,
+                        original_partition: partition,
+                        original_offset: delivery.offset,
+                        exception: cause.exception(),
+                        failures,
+                        at: now,
+                    });
+                }
                 // DeadLetterPublishingRecoverer: same partition of `<topic>.DLT`.
                 self.append(dlt, record, Some(partition));
                 AfterAttempt::Done(Disposition::DeadLettered)
