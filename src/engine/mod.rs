@@ -640,6 +640,7 @@ fn build_handler(
             topic,
             event_type,
             on,
+            delay: emit.delay.map(|d| d.0),
         });
     }
     Ok(Handler {

@@ -421,6 +421,9 @@ pub(crate) enum Event {
     },
     Sample,
     Housekeeping,
+    EmitDue {
+        index: u32,
+    },
 }
 
 /// A timeline action resolved to indexes.
@@ -470,6 +473,10 @@ pub struct World {
     pub sample_interval: u64,
     /// Next event id to hand out.
     next_event_id: u64,
+    /// Emitted events waiting for their publishing delay: (group, topic, record).
+    pending_emits: Vec<Option<(u16, u16, Record)>>,
+    /// Free slots of `pending_emits`.
+    free_emits: Vec<u32>,
     pub(crate) queue: EventQueue<Event>,
     pub(crate) emitted: Vec<SimEvent>,
 }
@@ -490,6 +497,8 @@ impl World {
             narration: Vec::new(),
             sample_interval,
             next_event_id: 1,
+            pending_emits: Vec::new(),
+            free_emits: Vec::new(),
             queue: EventQueue::default(),
             emitted: Vec::new(),
         }
@@ -745,6 +754,7 @@ impl World {
             } => self.on_relay_restart(producer, worker, epoch),
             Event::CdcCapture { producer, epoch } => self.on_cdc_capture(producer, epoch),
             Event::CdcFlush { producer } => self.on_cdc_flush(producer),
+            Event::EmitDue { index } => self.on_emit_due(index),
             Event::ConnectorRestart { producer, epoch } => {
                 self.on_connector_restart(producer, epoch)
             }

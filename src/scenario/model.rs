@@ -347,6 +347,10 @@ pub struct EmitSpec {
     /// Only for incoming events of this type (default: every handled event).
     #[serde(default)]
     pub on: Option<String>,
+    /// How long the service takes to get the event into Kafka after processing, e.g. its own
+    /// outbox + CDC hop ("normal(150ms, 30ms)"); default: at once.
+    #[serde(default)]
+    pub delay: Option<DistText>,
 }
 
 /// What a group's handler does with each record.

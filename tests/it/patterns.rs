@@ -349,7 +349,10 @@ fn dead_letters_carry_springs_headers_and_the_attempt_history() {
     let first = &world.dead_letters[0];
     assert_eq!(first.event_id, 1);
     assert_eq!(world.topics[first.original_topic as usize].name, "orders");
-    assert_eq!(first.exception, "org.springframework.dao.TransientDataAccessResourceException");
+    assert_eq!(
+        first.exception,
+        "org.springframework.dao.TransientDataAccessResourceException"
+    );
     // Four failed attempts, 1s, 2s and 4s apart (+1ms processing each).
     let gaps: Vec<u64> = first.failures.windows(2).map(|w| w[1] - w[0]).collect();
     assert_eq!(gaps, vec![1_001_000, 2_001_000, 4_001_000]);
@@ -358,6 +361,33 @@ fn dead_letters_carry_springs_headers_and_the_attempt_history() {
     let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
     simulation.run_to_end();
     let letter = &simulation.world().dead_letters[0];
-    assert_eq!(letter.exception, "org.springframework.kafka.support.serializer.DeserializationException");
+    assert_eq!(
+        letter.exception,
+        "org.springframework.kafka.support.serializer.DeserializationException"
+    );
     assert_eq!(letter.failures.len(), 1);
+}
+
+#[test]
+fn emitted_events_can_take_the_services_own_publishing_hop() {
+    let text = format!(
+        "{BASE}[[topic]]\nname = \"payments\"\npartitions = 2\n[[group]]\nname = \"payment-service\"\ntopic = \"orders\"\ninstances = 1\nprocessing = \"1ms\"\n[group.handler]\nemit = [{{ topic = \"payments\", event = \"PaymentAuthorized\", delay = \"100ms\" }}]\n"
+    );
+    let log = events(&text);
+    let processed_at = log
+        .iter()
+        .find_map(|(t, e)| {
+            matches!(e, SimEvent::Processed { record, .. } if record.event_id == 1).then_some(*t)
+        })
+        .unwrap();
+    let child_at = log
+        .iter()
+        .find_map(|(t, e)| match e {
+            SimEvent::Produced {
+                topic: 1, record, ..
+            } if record.causation_id == 1 => Some(*t),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(child_at, processed_at + 100_000);
 }

@@ -87,6 +87,8 @@ pub struct Emit {
     pub event_type: u16,
     /// Only for incoming records of this type.
     pub on: Option<u16>,
+    /// Delay before the event reaches Kafka (the service's own publishing hop).
+    pub delay: Option<DurationDist>,
 }
 
 /// A handler's configuration.
@@ -402,7 +404,7 @@ impl World {
             !duplicate && disposition != Disposition::Filtered && self.track_order(group, &record);
         let effect = if disposition == Disposition::Success {
             let effect = self.side_effect(group, &record);
-            self.publish_emits(group, &record);
+            self.publish_emits(group, instance, &record);
             effect
         } else {
             Effect::None
@@ -590,7 +592,7 @@ impl World {
 
     /// Publishes the handler's follow-up events (consume → work → publish), carrying the
     /// correlation id and setting the causation id.
-    fn publish_emits(&mut self, group: u16, record: &Record) {
+    fn publish_emits(&mut self, group: u16, instance: u16, record: &Record) {
         let count = self.groups[group as usize]
             .handler
             .as_ref()
@@ -615,9 +617,45 @@ impl World {
                 attempts: 0,
                 ..*record
             };
-            self.groups[group as usize].handling.stats.emitted += 1;
-            self.append(emit.topic, child, None);
+            match emit.delay {
+                None => self.append_emitted(group, emit.topic, child),
+                Some(delay) => {
+                    let rng = &mut self.groups[group as usize].instances[instance as usize].rng;
+                    let at = self.now + delay.sample(rng);
+                    let entry = Some((group, emit.topic, child));
+                    let index = match self.free_emits.pop() {
+                        Some(index) => {
+                            self.pending_emits[index as usize] = entry;
+                            index
+                        }
+                        None => {
+                            self.pending_emits.push(entry);
+                            (self.pending_emits.len() - 1) as u32
+                        }
+                    };
+                    self.queue.schedule(at, Event::EmitDue { index });
+                }
+            }
         }
+    }
+
+    /// A delayed emitted event reaches Kafka.
+    pub(super) fn on_emit_due(&mut self, index: u32) {
+        let Some((group, topic, mut record)) = self
+            .pending_emits
+            .get_mut(index as usize)
+            .and_then(Option::take)
+        else {
+            return;
+        };
+        self.free_emits.push(index);
+        record.produced_at = self.now;
+        self.append_emitted(group, topic, record);
+    }
+
+    fn append_emitted(&mut self, group: u16, topic: u16, record: Record) {
+        self.groups[group as usize].handling.stats.emitted += 1;
+        self.append(topic, record, None);
     }
 
     /// `replay_dlq`: re-publishes the group's dead-letter records (not yet replayed) to the
