@@ -25,7 +25,8 @@ pub const ROOT_ID: &str = "evflow-app";
 
 /// Installs the panic hook and mounts the app into `#evflow-app`, if the page has one.
 pub fn start() {
-    std::panic::set_hook(Box::new(|info| {
+    // Yew installs its own hook on render unless given one: ours logs and shows the panel.
+    yew::set_custom_panic_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         dom::show_fatal(&info.to_string());
     }));

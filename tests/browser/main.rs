@@ -16,7 +16,9 @@ const GOLDEN: &str = include_str!("../golden/trace-hashes.txt");
 fn golden(file: &str) -> Option<String> {
     GOLDEN.lines().find_map(|l| {
         let mut parts = l.split_whitespace();
-        (parts.next() == Some(file)).then(|| parts.next().map(str::to_string)).flatten()
+        (parts.next() == Some(file))
+            .then(|| parts.next().map(str::to_string))
+            .flatten()
     })
 }
 
@@ -36,7 +38,8 @@ fn the_default_scenario_matches_the_golden_trace_hash() {
 #[wasm_bindgen_test]
 fn every_bundled_scenario_loads() {
     for entry in gallery::ENTRIES {
-        Session::load(entry.text, FILE_NAME, None).unwrap_or_else(|e| panic!("{}: {}", entry.name, e.message()));
+        Session::load(entry.text, FILE_NAME, None)
+            .unwrap_or_else(|e| panic!("{}: {}", entry.name, e.message()));
         assert!(!gallery::title(entry).is_empty());
     }
     assert_eq!(gallery::find("seed").map(|e| e.name), Some("seed-topology"));
@@ -81,9 +84,20 @@ fn pausing_steps_stop_the_animation_where_the_scenario_asks() {
 fn recorded_actions_become_timeline_entries_that_replay_identically() {
     let mut s = Session::load(seed_text(), FILE_NAME, None).unwrap();
     s.run_to(5 * SECONDS + 123_456);
-    assert!(s.can(UserAction::Crash { group: 1, instance: 0 }));
-    assert!(!s.can(UserAction::Restart { group: 1, instance: 0 }));
-    let at = s.record(UserAction::Crash { group: 1, instance: 0 }).unwrap();
+    assert!(s.can(UserAction::Crash {
+        group: 1,
+        instance: 0
+    }));
+    assert!(!s.can(UserAction::Restart {
+        group: 1,
+        instance: 0
+    }));
+    let at = s
+        .record(UserAction::Crash {
+            group: 1,
+            instance: 0,
+        })
+        .unwrap();
     assert_eq!(at, 5 * SECONDS + 123_000, "rounded down to the millisecond");
     assert!(s.text.contains("[[timeline]]  # recorded in the web app\nat = \"5.123s\"\naction = \"crash\"\ngroup = \"inventory-service\"\ninstance = 0\n"));
     s.run_to(at);
@@ -101,13 +115,30 @@ fn recorded_actions_become_timeline_entries_that_replay_identically() {
 #[wasm_bindgen_test]
 fn broken_scenarios_report_line_and_column() {
     let broken = seed_text().replace("partitions = 12", "partitons = 12");
-    let line = broken.lines().position(|l| l.starts_with("partitons")).unwrap() + 1;
-    let err = Session::load(&broken, FILE_NAME, None).err().expect("rejected");
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("partitons"))
+        .unwrap()
+        + 1;
+    let err = Session::load(&broken, FILE_NAME, None)
+        .err()
+        .expect("rejected");
     assert_eq!(err.position(), Some((line, 1)));
-    assert!(err.message().starts_with(&format!("scenario.toml:{line}:1:")), "{}", err.message());
+    assert!(
+        err.message()
+            .starts_with(&format!("scenario.toml:{line}:1:")),
+        "{}",
+        err.message()
+    );
     let huge = seed_text().replace("partitions = 12", "partitions = 5000");
-    let err = Session::load(&huge, FILE_NAME, None).err().expect("too large for the page");
-    assert!(err.message().contains("the web app draws up to"), "{}", err.message());
+    let err = Session::load(&huge, FILE_NAME, None)
+        .err()
+        .expect("too large for the page");
+    assert!(
+        err.message().contains("the web app draws up to"),
+        "{}",
+        err.message()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -118,19 +149,31 @@ fn share_links_round_trip() {
     let params = share::parse(query.split_once('?').map(|x| x.1).unwrap_or(""), fragment);
     assert_eq!(params.shared_text.as_deref(), Some(text));
     assert_eq!(params.seed, Some(9));
-    let p = share::parse("?scenario=seed-topology&autoplay=0&mode=player&view=table&speed=2.5", "");
+    let p = share::parse(
+        "?scenario=seed-topology&autoplay=0&mode=player&view=table&speed=2.5",
+        "",
+    );
     assert_eq!(p.scenario.as_deref(), Some("seed-topology"));
     assert!(!p.autoplay && p.player);
     assert_eq!(p.view, share::View::Table);
     assert_eq!(p.speed, Some(2.5));
-    assert!(share::parse("", "#s=%%%not-lz").bad_fragment || share::parse("", "#s=%%%not-lz").shared_text.is_none());
-    assert_eq!(share::parse("?scenario=a%20b+c", "").scenario.as_deref(), Some("a b c"));
+    assert!(
+        share::parse("", "#s=%%%not-lz").bad_fragment
+            || share::parse("", "#s=%%%not-lz").shared_text.is_none()
+    );
+    assert_eq!(
+        share::parse("?scenario=a%20b+c", "").scenario.as_deref(),
+        Some("a b c")
+    );
 }
 
 #[wasm_bindgen_test]
 fn the_js_api_runs_reports_and_rejects() {
     let report = api::run_scenario(seed_text(), "10s".into(), 7.into()).expect("runs");
-    let hash = js_sys::Reflect::get(&report, &"trace_hash".into()).unwrap().as_string().unwrap();
+    let hash = js_sys::Reflect::get(&report, &"trace_hash".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
     let mut sim = api::JsEvflow::new(seed_text(), 7.into()).unwrap();
     sim.run_until(10.0.into()).unwrap();
     assert_eq!(sim.trace_hash(), hash);
@@ -138,18 +181,26 @@ fn the_js_api_runs_reports_and_rejects() {
     sim.crash("payment-service", 2).unwrap();
     assert!(sim.scenario_text().contains("action = \"crash\""));
     assert!(sim.crash("nope", 0).is_err());
-    let err = api::JsEvflow::new("duration = 5", wasm_bindgen::JsValue::UNDEFINED).err().expect("error");
+    let err = api::JsEvflow::new("duration = 5", wasm_bindgen::JsValue::UNDEFINED)
+        .err()
+        .expect("error");
     let line = js_sys::Reflect::get(&err, &"line".into()).unwrap().as_f64();
     assert_eq!(line, Some(1.0));
     assert!(api::validate_scenario(seed_text()).is_null());
     assert_eq!(api::gallery_names()[0], "seed-topology");
-    assert_eq!(api::decode_scenario(&api::encode_scenario("x = 1")).as_deref(), Some("x = 1"));
+    assert_eq!(
+        api::decode_scenario(&api::encode_scenario("x = 1")).as_deref(),
+        Some("x = 1")
+    );
 }
 
 async fn frames(n: u32) {
     for _ in 0..n {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
-            web_sys::window().unwrap().request_animation_frame(&resolve).unwrap();
+            web_sys::window()
+                .unwrap()
+                .request_animation_frame(&resolve)
+                .unwrap();
         });
         wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
     }
@@ -160,27 +211,45 @@ fn mount(params: share::Params) -> (web_sys::Element, yew::AppHandle<app::App>) 
     let root = document.create_element("div").unwrap();
     root.set_attribute("style", "width: 1200px").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    let handle = yew::Renderer::<app::App>::with_root_and_props(root.clone(), app::AppProps { params }).render();
+    let handle =
+        yew::Renderer::<app::App>::with_root_and_props(root.clone(), app::AppProps { params })
+            .render();
     (root, handle)
 }
 
 #[wasm_bindgen_test]
 async fn the_app_renders_topology_table_and_charts() {
-    let (root, handle) = mount(share::Params { autoplay: false, ..Default::default() });
+    let (root, handle) = mount(share::Params {
+        autoplay: false,
+        ..Default::default()
+    });
     frames(4).await;
-    let rows = root.query_selector_all("[data-testid=describe] tbody tr").unwrap().length();
+    let rows = root
+        .query_selector_all("[data-testid=describe] tbody tr")
+        .unwrap()
+        .length();
     assert_eq!(rows, 24);
     assert!(root.query_selector("canvas.flow-canvas").unwrap().is_some());
     assert_eq!(root.query_selector_all(".chart").unwrap().length(), 3);
     let app_el = root.query_selector(".app").unwrap().unwrap();
     assert_eq!(app_el.get_attribute("data-now").as_deref(), Some("0"));
     // Step to the next event with the button.
-    let step: web_sys::HtmlElement = root.query_selector("[data-action=step]").unwrap().unwrap().dyn_into().unwrap();
+    let step: web_sys::HtmlElement = root
+        .query_selector("[data-action=step]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     step.click();
     frames(3).await;
     let steps: u64 = app_el.get_attribute("data-steps").unwrap().parse().unwrap();
     assert!(steps > 0, "the step button processed kernel events");
-    let hits = root.query_selector("canvas").unwrap().unwrap().get_attribute("data-hits").unwrap();
+    let hits = root
+        .query_selector("canvas")
+        .unwrap()
+        .unwrap()
+        .get_attribute("data-hits")
+        .unwrap();
     assert!(hits.contains("\"kind\":\"instance\""), "{hits}");
     handle.destroy();
     root.remove();
@@ -189,15 +258,32 @@ async fn the_app_renders_topology_table_and_charts() {
 #[wasm_bindgen_test]
 async fn a_broken_shared_scenario_shows_its_error_and_runs_the_default() {
     let broken = seed_text().replace("duration = \"60s\"", "duration = \"60 parsecs\"");
-    let line = broken.lines().position(|l| l.starts_with("duration")).unwrap() + 1;
-    let (root, handle) = mount(share::Params { autoplay: false, shared_text: Some(broken), ..Default::default() });
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("duration"))
+        .unwrap()
+        + 1;
+    let (root, handle) = mount(share::Params {
+        autoplay: false,
+        shared_text: Some(broken),
+        ..Default::default()
+    });
     frames(3).await;
-    let error = root.query_selector("[data-testid=editor-error]").unwrap().expect("the editor shows the error");
+    let error = root
+        .query_selector("[data-testid=editor-error]")
+        .unwrap()
+        .expect("the editor shows the error");
     let text = error.text_content().unwrap();
     assert!(text.contains(&format!("scenario.toml:{line}:")), "{text}");
     assert!(root.query_selector(".notice.error").unwrap().is_some());
     // The default scenario runs underneath.
-    assert_eq!(root.query_selector_all("[data-testid=describe] tbody tr").unwrap().length(), 0, "table tab is not open");
+    assert_eq!(
+        root.query_selector_all("[data-testid=describe] tbody tr")
+            .unwrap()
+            .length(),
+        0,
+        "table tab is not open"
+    );
     assert!(root.query_selector("canvas.flow-canvas").unwrap().is_some());
     handle.destroy();
     root.remove();
