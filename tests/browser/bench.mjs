@@ -1,0 +1,90 @@
+// Browser benchmark of the wasm engine (the performance issue's in-browser figures).
+//
+//   node tests/browser/bench.mjs [--simpy BLOCKING_RPS,NONBLOCKING_RPS]
+//
+// Serves dist/ (build it first: `trunk build --release`), opens www/api.html in headless
+// Chromium and, through the JS API, times complete runs of:
+//   - benches/scenarios/simpy-blocking.toml and simpy-topics.toml (records/s; with --simpy the
+//     SimPy baseline's records/s, as printed by scripts/bench-simpy, gives the ratio),
+//   - benches/scenarios/pipeline-1m.toml (about a million records through five services),
+//   - "seek": replaying the 1M-record run from a checkpoint to a random time (what the app's
+//     scrubber does) is bounded by the replay from the nearest checkpoint, measured here as
+//     the time to run the first 1/64 of the run (the app keeps 64 checkpoints).
+// Prints one JSON object. Not part of scripts/test: figures, not assertions.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(ROOT, 'dist');
+const read = (p) => fs.readFileSync(path.join(ROOT, p), 'utf8');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+
+const simpyArg = process.argv.indexOf('--simpy');
+const simpy = simpyArg > 0 ? process.argv[simpyArg + 1].split(',').map(Number) : null;
+
+const server = http.createServer((req, res) => {
+  const file = path.join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage();
+  await page.goto(base + 'api.html');
+  await page.waitForSelector('body[data-ready="1"]');
+  const texts = {
+    blocking: read('benches/scenarios/simpy-blocking.toml'),
+    nonblocking: read('benches/scenarios/simpy-topics.toml'),
+    pipeline: read('benches/scenarios/pipeline-1m.toml'),
+  };
+  const figures = await page.evaluate((texts) => {
+    const { Evflow } = window.evflow;
+    const time = (text, repeat) => {
+      const walls = [];
+      let report;
+      for (let i = 0; i < repeat; i++) {
+        const t0 = performance.now();
+        const sim = new Evflow(text);
+        sim.runToEnd();
+        walls.push(performance.now() - t0);
+        report = sim.report();
+        sim.free();
+      }
+      walls.sort((a, b) => a - b);
+      const median = walls[Math.floor(walls.length / 2)];
+      return { median_ms: +median.toFixed(1), records: report.counters.produced, records_per_s: Math.round(report.counters.produced / (median / 1000)), trace_hash: report.trace_hash };
+    };
+    const out = { blocking: time(texts.blocking, 5), nonblocking: time(texts.nonblocking, 5), pipeline_1m: time(texts.pipeline, 3) };
+    // Seek: the replay from the nearest of 64 checkpoints covers at most 1/64 of the run.
+    const sim = new Evflow(texts.pipeline);
+    const t0 = performance.now();
+    sim.runUntil(sim.duration / 64);
+    out.seek_ms = +(performance.now() - t0).toFixed(1);
+    sim.free();
+    return out;
+  }, texts);
+  if (simpy) {
+    figures.blocking.ratio_vs_simpy = +(figures.blocking.records_per_s / simpy[0]).toFixed(1);
+    figures.nonblocking.ratio_vs_simpy = +(figures.nonblocking.records_per_s / simpy[1]).toFixed(1);
+  }
+  console.log(JSON.stringify(figures, null, 2));
+} finally {
+  await browser.close();
+  server.close();
+}
