@@ -161,18 +161,78 @@ impl fmt::Display for DurationDist {
     }
 }
 
+/// Rounds a non-negative sample to whole microseconds (half up). `as u64` truncates with one
+/// instruction; `f64::round` would be a libm call on baseline x86-64.
+#[inline]
 fn to_micros(value: f64) -> u64 {
     if value <= 0.0 {
         0
     } else {
-        value.round() as u64
+        (value + 0.5) as u64
     }
 }
 
-/// Exponential draw by inversion: `-mean * ln(1 - U)`, with `1 - U` in `(0, 1]`.
+/// An exponential draw with the given mean, in microseconds.
 #[inline]
 pub fn exponential(rng: &mut Stream, mean: f64) -> u64 {
-    to_micros(-mean * libm::log(1.0 - rng.unit()))
+    to_micros(mean * standard_exponential(rng))
+}
+
+/// Marsaglia and Tsang's ziggurat for the exponential distribution (256 layers): one 64-bit
+/// draw, a multiply and a compare in about 99% of cases; `ln`/`exp` (libm, so identical on
+/// every platform) only in the rare wedge and tail cases. Exact, like inversion, but several
+/// times cheaper than `-ln(U)` on the engine's hot path.
+struct ExpZiggurat {
+    /// Layer widths: `x[0]` is the base strip's virtual width, `x[1] = R`, `x[256] = 0`.
+    x: [f64; 257],
+    /// `exp(-x[i])`.
+    f: [f64; 257],
+}
+
+/// The tail start and layer area of the 256-layer exponential ziggurat (Marsaglia & Tsang,
+/// "The Ziggurat Method for Generating Random Variables", 2000).
+const ZIG_EXP_R: f64 = 7.697_117_470_131_05;
+const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557;
+
+fn exp_ziggurat() -> &'static ExpZiggurat {
+    static TABLES: std::sync::OnceLock<ExpZiggurat> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut x = [0.0; 257];
+        let mut f = [0.0; 257];
+        x[0] = ZIG_EXP_V / libm::exp(-ZIG_EXP_R);
+        x[1] = ZIG_EXP_R;
+        for i in 1..255 {
+            x[i + 1] = -libm::log(ZIG_EXP_V / x[i] + libm::exp(-x[i]));
+        }
+        x[256] = 0.0;
+        for i in 0..257 {
+            f[i] = libm::exp(-x[i]);
+        }
+        ExpZiggurat { x, f }
+    })
+}
+
+/// A draw of the standard exponential distribution (mean 1).
+#[inline]
+pub fn standard_exponential(rng: &mut Stream) -> f64 {
+    let table = exp_ziggurat();
+    loop {
+        let bits = rng.next_u64();
+        let i = (bits & 0xff) as usize;
+        let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        let x = u * table.x[i];
+        if x < table.x[i + 1] {
+            return x;
+        }
+        if i == 0 {
+            // The tail beyond R is again exponential.
+            return ZIG_EXP_R - libm::log(1.0 - rng.unit());
+        }
+        let y = table.f[i] + (table.f[i + 1] - table.f[i]) * rng.unit();
+        if y < libm::exp(-x) {
+            return x;
+        }
+    }
 }
 
 /// A standard normal draw (Box–Muller, one of the pair used).
@@ -309,6 +369,26 @@ mod tests {
             (measured - ln.mean()).abs() / ln.mean() < 0.02,
             "{measured}"
         );
+    }
+
+    /// The ziggurat's tables close (the last layer ends at 0) and its draws have the
+    /// exponential's mean, variance and tail.
+    #[test]
+    fn ziggurat_exponential_matches_the_distribution() {
+        let table = exp_ziggurat();
+        assert!(table.x[255] > 0.0 && table.x[255] < 0.1, "{}", table.x[255]);
+        let mut rng = Stream::new(5, "zig");
+        let n = 400_000;
+        let draws: Vec<f64> = (0..n).map(|_| standard_exponential(&mut rng)).collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / n as f64;
+        assert!((mean - 1.0).abs() < 0.01, "{mean}");
+        assert!((var - 1.0).abs() < 0.02, "{var}");
+        // P(X > 3) = e^-3 ≈ 0.0498; P(X > 8) = e^-8 ≈ 0.000335 (beyond R: the tail case).
+        let over = |t: f64| draws.iter().filter(|&&d| d > t).count() as f64 / n as f64;
+        assert!((over(3.0) - 0.0498).abs() < 0.002, "{}", over(3.0));
+        assert!((over(8.0) - 0.000335).abs() < 0.0001, "{}", over(8.0));
+        assert!(draws.iter().all(|&d| d >= 0.0 && d.is_finite()));
     }
 
     #[test]

@@ -87,8 +87,10 @@ fn the_crashed_instances_partitions_stall_until_detection() {
     let at = |t: u64| series.times.iter().position(|&x| x >= t).unwrap();
     // Stalled for 10s at ~16 records/s per partition: well over 100 behind just before 20s.
     assert!(lag[at(19_900_000)] > 100, "{}", lag[at(19_900_000)]);
-    // Drained again by the end.
-    assert!(*lag.last().unwrap() < 120);
+    // Drained again by the end: only the auto-commit sawtooth (up to 5s of this partition's
+    // ~16 records/s) remains.
+    let last = *lag.last().unwrap();
+    assert!(last < 200 && last * 2 < lag[at(19_900_000)], "{last}");
 }
 
 #[test]

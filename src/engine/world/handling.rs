@@ -391,14 +391,21 @@ impl World {
                 }
             }
         };
-        self.groups[group as usize].instances[instance as usize].backoff = None;
+        // A record failed before if it was retried in place (a back-off is running) or
+        // came through retry topics (it carries attempts).
+        let retried_in_place = self.groups[group as usize].instances[instance as usize]
+            .backoff
+            .take()
+            .is_some();
         let record = delivery.record;
-        if disposition != Disposition::Retried {
+        let failed_before =
+            retried_in_place || record.attempts > 0 || matches!(outcome, AttemptOutcome::Fail(_));
+        if failed_before && disposition != Disposition::Retried {
             // Done with this record for good: forget its failure history.
-            let failures = &mut self.groups[group as usize].handling.failures;
-            if !failures.is_empty() {
-                failures.remove(&record.event_id);
-            }
+            self.groups[group as usize]
+                .handling
+                .failures
+                .remove(&record.event_id);
         }
         let out_of_order =
             !duplicate && disposition != Disposition::Filtered && self.track_order(group, &record);
