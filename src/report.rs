@@ -276,6 +276,13 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
+impl Report {
+    /// The summary of the group named `name`.
+    pub fn group(&self, name: &str) -> Option<&GroupReport> {
+        self.groups.iter().find(|g| g.name == name)
+    }
+}
+
 /// The `kafka-consumer-groups.sh --describe` rows of every group, sorted by group, topic and
 /// partition. A partition without an owner shows `-` for CONSUMER-ID / HOST / CLIENT-ID, and
 /// one without a committed offset `-` for CURRENT-OFFSET and LAG, as Kafka prints them.

@@ -183,6 +183,26 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// An optional value that must lie in `range` when present.
+    fn within<T: PartialOrd + std::fmt::Display + Copy>(
+        &mut self,
+        value: Option<T>,
+        range: std::ops::RangeInclusive<T>,
+        path: &[PathSegment],
+        what: &str,
+    ) {
+        if let Some(value) = value {
+            if !range.contains(&value) {
+                let message = format!(
+                    "{what} must be between {} and {}, not {value}",
+                    range.start(),
+                    range.end()
+                );
+                self.fail(path, message, None);
+            }
+        }
+    }
+
     /// A reference to a named entity: unknown names get a did-you-mean.
     fn reference(&mut self, path: &[PathSegment], kind: &str, name: &str, known: &[&str]) {
         if known.contains(&name) {
@@ -453,30 +473,14 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
                     key(f),
                 ]
             };
-            if let Some(crash) = outbox.crash {
-                c.check(
-                    (0.0..=1.0).contains(&crash),
-                    &path("crash"),
-                    || "a probability must be between 0 and 1".into(),
-                    None,
-                );
-            }
-            if let Some(batch) = outbox.batch_size {
-                c.check(
-                    (1..=100_000).contains(&batch),
-                    &path("batch_size"),
-                    || "batch_size must be between 1 and 100000".into(),
-                    None,
-                );
-            }
-            if let Some(workers) = outbox.workers {
-                c.check(
-                    (1..=64).contains(&workers),
-                    &path("workers"),
-                    || "workers must be between 1 and 64".into(),
-                    None,
-                );
-            }
+            c.within(outbox.crash, 0.0..=1.0, &path("crash"), "a probability");
+            c.within(
+                outbox.batch_size,
+                1..=100_000,
+                &path("batch_size"),
+                "batch_size",
+            );
+            c.within(outbox.workers, 1..=64, &path("workers"), "workers");
             if let Some(interval) = outbox.poll_interval {
                 c.check(
                     interval.0.micros() > 0,

@@ -99,11 +99,6 @@ fn a_fast_consumer_with_per_record_commits_has_almost_no_lag() {
         "instances = 2\nprocessing = \"exp(3ms)\"\ncommit = \"record\"",
     );
     let run = run_checked(&text, None);
-    let inventory = run
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "inventory-service")
-        .unwrap();
+    let inventory = run.report.group("inventory-service").unwrap();
     assert!(inventory.lag < 20, "lag {}", inventory.lag);
 }

@@ -311,12 +311,7 @@ fn emitted_events_carry_correlation_and_causation() {
             .unwrap()
     );
     let run = run_checked(&text, None);
-    let ledger = run
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "ledger")
-        .unwrap();
+    let ledger = run.report.group("ledger").unwrap();
     assert!(ledger.step_latency.p50_us >= ledger.latency.p50_us + 1_000);
 }
 

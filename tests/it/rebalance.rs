@@ -61,21 +61,11 @@ fn the_survivors_split_the_partitions_with_the_range_assignor() {
     assert_eq!(payment.len(), 2);
     assert_eq!(payment["payment-service-0"], vec![0, 1, 2, 3, 4, 5]);
     assert_eq!(payment["payment-service-2"], vec![6, 7, 8, 9, 10, 11]);
-    let group = run
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "payment-service")
-        .unwrap();
+    let group = run.report.group("payment-service").unwrap();
     assert_eq!(group.rebalances, 1);
     assert_eq!(group.generation, 2);
     // The other group is untouched.
-    let inventory = run
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "inventory-service")
-        .unwrap();
+    let inventory = run.report.group("inventory-service").unwrap();
     assert_eq!(inventory.rebalances, 0);
 }
 
@@ -139,12 +129,7 @@ fn restart_rejoins_as_a_new_member() {
     );
     let payment = owners(&run, "payment-service");
     assert_eq!(payment["payment-service-1"], vec![4, 5, 6, 7]);
-    let group = run
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "payment-service")
-        .unwrap();
+    let group = run.report.group("payment-service").unwrap();
     assert_eq!(group.rebalances, 2);
 }
 
@@ -223,11 +208,6 @@ group = "payment-service"
     }
     // Cooperative takes two rounds (revoke, then assign the freed partitions).
     let coop = run_checked(&scale_out("cooperative-sticky"), None);
-    let group = coop
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "payment-service")
-        .unwrap();
+    let group = coop.report.group("payment-service").unwrap();
     assert_eq!(group.rebalances, 2);
 }

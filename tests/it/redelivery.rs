@@ -17,12 +17,7 @@ fn payment_duplicates(commit: &str) -> u64 {
         &format!("instances = 3\nprocessing = \"exp(5ms)\"\ncommit = \"{commit}\""),
     );
     let run = run_checked(&text, None);
-    let group = run
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "payment-service")
-        .unwrap();
+    let group = run.report.group("payment-service").unwrap();
     assert_eq!(group.lost, 0);
     group.duplicates
 }
@@ -49,12 +44,7 @@ fn batch_commits_redeliver_at_most_a_batch() {
 #[test]
 fn groups_without_a_crash_see_no_duplicates() {
     let run = run_checked(&seed_topology(CRASH), None);
-    let inventory = run
-        .report
-        .groups
-        .iter()
-        .find(|g| g.name == "inventory-service")
-        .unwrap();
+    let inventory = run.report.group("inventory-service").unwrap();
     assert_eq!(inventory.duplicates, 0);
     assert_eq!(inventory.lost, 0);
     assert!(inventory.processed + 50 >= run.report.counters.produced);
