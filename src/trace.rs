@@ -233,6 +233,12 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
     let topic = |t: u16| world.topics[t as usize].name.as_str();
     let group = |g: u16| world.groups[g as usize].name.as_str();
     let instance = |g: u16, i: u16| world.groups[g as usize].instances[i as usize].name.as_str();
+    let producer_event = |kind: &str, producer: u16, event_id: u64| {
+        format!(
+            r#""{kind}","producer":"{}","event_id":{event_id}"#,
+            world.producers[producer as usize].name
+        )
+    };
     let body = match *event {
         SimEvent::Produced {
             producer,
@@ -306,18 +312,15 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             r#""outage","dependency":"{}","down":{down}"#,
             world.dependencies[dependency as usize].name
         ),
-        SimEvent::RowCommitted { producer, event_id } => format!(
-            r#""row_committed","producer":"{}","event_id":{event_id}"#,
-            world.producers[producer as usize].name
-        ),
-        SimEvent::EventLost { producer, event_id } => format!(
-            r#""event_lost","producer":"{}","event_id":{event_id}"#,
-            world.producers[producer as usize].name
-        ),
-        SimEvent::PhantomPublished { producer, event_id } => format!(
-            r#""phantom_published","producer":"{}","event_id":{event_id}"#,
-            world.producers[producer as usize].name
-        ),
+        SimEvent::RowCommitted { producer, event_id } => {
+            producer_event("row_committed", producer, event_id)
+        }
+        SimEvent::EventLost { producer, event_id } => {
+            producer_event("event_lost", producer, event_id)
+        }
+        SimEvent::PhantomPublished { producer, event_id } => {
+            producer_event("phantom_published", producer, event_id)
+        }
         SimEvent::RelayCrashed { producer, worker } => format!(
             r#""relay_crashed","producer":"{}","worker":{}"#,
             world.producers[producer as usize].name,

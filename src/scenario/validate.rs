@@ -516,31 +516,23 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             || format!("dependency \"{}\" is declared twice", dependency.name),
             None,
         );
-        for (k, window) in dependency.outages.iter().enumerate() {
+        let outages = dependency.outages.iter().map(|w| ("outages", w.from, w.to));
+        let slow = dependency.slow.iter().map(|w| ("slow", w.from, w.to));
+        let mut index = [0usize, 0];
+        for (field, from, to) in outages.chain(slow) {
+            let k = &mut index[usize::from(field == "slow")];
             c.check(
-                window.from.0 < window.to.0,
+                from.0 < to.0,
                 &[
                     key("dependency"),
                     PathSegment::Index(i),
-                    key("outages"),
-                    PathSegment::Index(k),
+                    key(field),
+                    PathSegment::Index(*k),
                 ],
-                || "an outage must end after it starts".into(),
+                || format!("a window of `{field}` must end after it starts"),
                 None,
             );
-        }
-        for (k, window) in dependency.slow.iter().enumerate() {
-            c.check(
-                window.from.0 < window.to.0,
-                &[
-                    key("dependency"),
-                    PathSegment::Index(i),
-                    key("slow"),
-                    PathSegment::Index(k),
-                ],
-                || "a slow window must end after it starts".into(),
-                None,
-            );
+            *k += 1;
         }
     }
     let dependency_names: Vec<&str> = scenario

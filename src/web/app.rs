@@ -675,18 +675,7 @@ fn speed_to_slider(speed: f64) -> f64 {
 fn slider_to_speed(pos: f64) -> f64 {
     let raw = MIN_SPEED * 10f64.powf(pos / 1000.0 * 4.0);
     // Snap to 1, 2, 5 steps so the label reads well.
-    let p = 10f64.powf(raw.log10().floor());
-    let m = raw / p;
-    let snapped = if m < 1.5 {
-        1.0
-    } else if m < 3.5 {
-        2.0
-    } else if m < 7.5 {
-        5.0
-    } else {
-        10.0
-    };
-    (snapped * p).clamp(MIN_SPEED, MAX_SPEED)
+    crate::web::fmt::round_1_2_5(raw).clamp(MIN_SPEED, MAX_SPEED)
 }
 
 impl Component for App {

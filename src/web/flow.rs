@@ -1259,17 +1259,5 @@ fn partition_ranges(g: &crate::engine::world::Group, slots: &[u32]) -> String {
 
 /// A round tick step (1, 2, 5 × 10^k) near `x`.
 fn nice_step(x: f64) -> f64 {
-    let x = x.max(1.0);
-    let p = 10f64.powf(x.log10().floor());
-    let m = x / p;
-    let n = if m < 1.5 {
-        1.0
-    } else if m < 3.5 {
-        2.0
-    } else if m < 7.5 {
-        5.0
-    } else {
-        10.0
-    };
-    n * p
+    crate::web::fmt::round_1_2_5(x.max(1.0))
 }

@@ -76,3 +76,19 @@ pub fn micros(us: u64) -> String {
 pub fn speed(x: f64) -> String {
     format!("{}×", short_float(x))
 }
+
+/// `x` rounded to the nearest of 1, 2, 5 × 10^k (for readable speeds and chart ticks).
+pub fn round_1_2_5(x: f64) -> f64 {
+    let p = 10f64.powf(x.log10().floor());
+    let m = x / p;
+    let n = if m < 1.5 {
+        1.0
+    } else if m < 3.5 {
+        2.0
+    } else if m < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    n * p
+}
