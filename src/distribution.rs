@@ -235,11 +235,68 @@ pub fn standard_exponential(rng: &mut Stream) -> f64 {
     }
 }
 
-/// A standard normal draw (Box–Muller, one of the pair used).
+/// The ziggurat of the standard normal's right half (256 layers), built like
+/// [`ExpZiggurat`] on `f(x) = exp(-x²/2)`.
+struct NormalZiggurat {
+    /// Layer widths: `x[0]` is the base strip's virtual width, `x[1] = R`, `x[256] = 0`.
+    x: [f64; 257],
+    /// `exp(-x[i]²/2)`.
+    f: [f64; 257],
+}
+
+/// The tail start and layer area of the 256-layer normal ziggurat (Marsaglia & Tsang, 2000).
+const ZIG_NORM_R: f64 = 3.654_152_885_361_008_8;
+const ZIG_NORM_V: f64 = 0.004_928_673_233_99;
+
+fn normal_ziggurat() -> &'static NormalZiggurat {
+    static TABLES: std::sync::OnceLock<NormalZiggurat> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let density = |x: f64| libm::exp(-0.5 * x * x);
+        let mut x = [0.0; 257];
+        let mut f = [0.0; 257];
+        x[0] = ZIG_NORM_V / density(ZIG_NORM_R);
+        x[1] = ZIG_NORM_R;
+        for i in 1..255 {
+            x[i + 1] = libm::sqrt(-2.0 * libm::log(ZIG_NORM_V / x[i] + density(x[i])));
+        }
+        x[256] = 0.0;
+        for i in 0..257 {
+            f[i] = density(x[i]);
+        }
+        NormalZiggurat { x, f }
+    })
+}
+
+/// A standard normal draw by Marsaglia and Tsang's ziggurat: one 64-bit draw (layer, sign and
+/// position from disjoint bits) and a compare in about 99% of cases; libm's `exp`/`ln` only
+/// in the wedges and Marsaglia's tail method beyond `R`. Replaces Box–Muller, whose `ln`,
+/// `sqrt` and `cos` per draw were 4% of the 1M-record pipeline (callgrind).
 fn standard_normal(rng: &mut Stream) -> f64 {
-    let u1 = 1.0 - rng.unit();
-    let u2 = rng.unit();
-    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
+    let table = normal_ziggurat();
+    loop {
+        let bits = rng.next_u64();
+        let i = (bits & 0xff) as usize;
+        let sign = if bits & 0x100 == 0 { 1.0 } else { -1.0 };
+        let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        let x = u * table.x[i];
+        if x < table.x[i + 1] {
+            return sign * x;
+        }
+        if i == 0 {
+            // Marsaglia's tail: x = -ln(U1)/R, accepted when -2 ln(U2) > x².
+            loop {
+                let x = -libm::log(1.0 - rng.unit()) / ZIG_NORM_R;
+                let y = -libm::log(1.0 - rng.unit());
+                if 2.0 * y > x * x {
+                    return sign * (ZIG_NORM_R + x);
+                }
+            }
+        }
+        let y = table.f[i] + (table.f[i + 1] - table.f[i]) * rng.unit();
+        if y < libm::exp(-0.5 * x * x) {
+            return sign * x;
+        }
+    }
 }
 
 /// How keys are drawn from a key space of `n` keys.
@@ -389,6 +446,35 @@ mod tests {
         assert!((over(3.0) - 0.0498).abs() < 0.002, "{}", over(3.0));
         assert!((over(8.0) - 0.000335).abs() < 0.0001, "{}", over(8.0));
         assert!(draws.iter().all(|&d| d >= 0.0 && d.is_finite()));
+    }
+
+    /// The normal ziggurat's tables close and its draws have the standard normal's moments,
+    /// symmetry and tail (beyond R = 3.65 the tail method runs).
+    #[test]
+    fn ziggurat_normal_matches_the_distribution() {
+        let table = normal_ziggurat();
+        assert!(
+            table.x[255] > 0.2 && table.x[255] < 0.25,
+            "{}",
+            table.x[255]
+        );
+        let closure = ZIG_NORM_V / table.x[255] + table.f[255];
+        assert!((closure - 1.0).abs() < 1e-9, "{closure}");
+        let mut rng = Stream::new(6, "zig-normal");
+        let n = 400_000;
+        let draws: Vec<f64> = (0..n).map(|_| standard_normal(&mut rng)).collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / n as f64;
+        assert!(mean.abs() < 0.01, "{mean}");
+        assert!((var - 1.0).abs() < 0.02, "{var}");
+        let share =
+            |p: &dyn Fn(f64) -> bool| draws.iter().filter(|&&d| p(d)).count() as f64 / n as f64;
+        // P(X > 1) = 0.15866, P(|X| > 2) = 0.04550, P(X > 3.8) = 7.23e-5 (the tail case).
+        assert!((share(&|d| d > 1.0) - 0.15866).abs() < 0.002);
+        assert!((share(&|d| d.abs() > 2.0) - 0.04550).abs() < 0.0015);
+        assert!((share(&|d| d < -1.0) - 0.15866).abs() < 0.002);
+        assert!((share(&|d| d > 3.8) - 7.23e-5).abs() < 4e-5);
+        assert!(draws.iter().all(|d| d.is_finite()));
     }
 
     #[test]

@@ -668,9 +668,7 @@ fn key_space(pattern: &KeyPattern, partitions: u32) -> KeySpace {
         partition_of: Vec::new(),
     };
     if pattern.count <= KeySpace::TABLE_LIMIT {
-        space.partition_of = (0..pattern.count)
-            .map(|k| space.partition(k, partitions))
-            .collect();
+        space.partition_of = space.all_partitions(partitions);
     }
     space
 }

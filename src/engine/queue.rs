@@ -145,4 +145,34 @@ mod tests {
         assert_eq!(queue.pop(), Some((0, "early")));
         assert_eq!(queue.pop(), Some((u64::MAX, "late")));
     }
+    #[test]
+    fn matches_a_stable_sort_under_interleaved_pushes_and_pops() {
+        // A deterministic pseudo-random mix of schedules and pops, checked against the
+        // definition: the earliest time first, ties in insertion order.
+        let mut queue = EventQueue::default();
+        let mut reference: Vec<(SimTime, u64)> = Vec::new();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut now = 0;
+        for n in 0..20_000u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if state % 5 < 3 || reference.is_empty() {
+                let at = now + state % 50;
+                queue.schedule(at, n);
+                reference.push((at, n));
+            } else {
+                reference.sort_by_key(|&(at, id)| (at, id));
+                let expected = reference.remove(0);
+                assert_eq!(queue.pop(), Some(expected));
+                now = expected.0;
+            }
+            assert_eq!(queue.len(), reference.len());
+        }
+        reference.sort_by_key(|&(at, id)| (at, id));
+        for expected in reference {
+            assert_eq!(queue.pop(), Some(expected));
+        }
+        assert!(queue.is_empty());
+    }
 }

@@ -78,22 +78,56 @@ impl KeySpace {
     pub const TABLE_LIMIT: u32 = 1 << 16;
 
     /// The partition of key `index` among `partitions` (Kafka's murmur2 partitioner).
+    /// Computed per record for key spaces too large to tabulate, so it builds the key's bytes
+    /// on the stack rather than in a `String`.
     pub fn partition(&self, index: u32, partitions: u32) -> u32 {
-        partition_for_key(self.key_text(index).as_bytes(), partitions)
+        self.with_key(index, |key| partition_for_key(key, partitions))
+    }
+
+    /// The partitions of every key, in key order.
+    pub fn all_partitions(&self, partitions: u32) -> Vec<u32> {
+        (0..self.count)
+            .map(|k| self.partition(k, partitions))
+            .collect()
     }
 
     /// The text of key `index`.
     pub fn key_text(&self, index: u32) -> String {
-        if self.ranged {
-            format!(
-                "{}{}{}",
-                self.prefix,
-                self.first + u64::from(index),
-                self.suffix
-            )
-        } else {
-            self.prefix.clone()
+        self.with_key(index, |key| String::from_utf8_lossy(key).into_owned())
+    }
+
+    /// Calls `f` with the UTF-8 bytes of key `index`: the prefix, the decimal number, the
+    /// suffix (a stack buffer unless the prefix and suffix are unusually long).
+    fn with_key<R>(&self, index: u32, f: impl FnOnce(&[u8]) -> R) -> R {
+        let (prefix, suffix) = (self.prefix.as_bytes(), self.suffix.as_bytes());
+        if !self.ranged {
+            return f(prefix);
         }
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut number = self.first + u64::from(index);
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (number % 10) as u8;
+            number /= 10;
+            if number == 0 {
+                break;
+            }
+        }
+        let digits = &digits[start..];
+        let len = prefix.len() + digits.len() + suffix.len();
+        let mut stack = [0u8; 96];
+        let mut heap = Vec::new();
+        let buffer = if len <= stack.len() {
+            &mut stack[..len]
+        } else {
+            heap.resize(len, 0);
+            &mut heap[..]
+        };
+        buffer[..prefix.len()].copy_from_slice(prefix);
+        buffer[prefix.len()..prefix.len() + digits.len()].copy_from_slice(digits);
+        buffer[prefix.len() + digits.len()..].copy_from_slice(suffix);
+        f(buffer)
     }
 }
 
@@ -907,11 +941,7 @@ impl World {
             let cache = self.topics[topic as usize]
                 .key_partitions
                 .entry(record.producer)
-                .or_insert_with(|| {
-                    (0..space.count)
-                        .map(|k| space.partition(k, partitions))
-                        .collect()
-                });
+                .or_insert_with(|| space.all_partitions(partitions));
             return cache.get(record.key as usize).copied().unwrap_or(0);
         }
         if producer.topic == topic {
@@ -1773,4 +1803,45 @@ fn next_due(
 /// id, as the range assignor does, follows instance order).
 pub fn member_key(index: u16) -> String {
     format!("member-{index:05}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn space(prefix: &str, first: u64, suffix: &str, count: u32, ranged: bool) -> KeySpace {
+        KeySpace {
+            prefix: prefix.into(),
+            first,
+            suffix: suffix.into(),
+            count,
+            ranged,
+            partition_of: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn key_text_is_prefix_number_suffix() {
+        let keys = space("order-", 0, "-eu", 12, true);
+        let long = space(&"p".repeat(100), 5, "", 1, true);
+        assert_eq!(long.key_text(0), format!("{}5", "p".repeat(100)));
+        assert_eq!(keys.key_text(0), "order-0-eu");
+        assert_eq!(keys.key_text(11), "order-11-eu");
+        let far = space("k", u64::MAX - 1, "", 2, true);
+        assert_eq!(far.key_text(1), format!("k{}", u64::MAX));
+        let fixed = space("singleton", 0, "", 1, false);
+        assert_eq!(fixed.key_text(0), "singleton");
+    }
+
+    #[test]
+    fn precomputed_partitions_match_murmur2_of_each_key() {
+        let keys = space("customer-", 7, "", 500, true);
+        let table = keys.all_partitions(12);
+        assert_eq!(table.len(), 500);
+        for (k, &p) in table.iter().enumerate() {
+            let text = format!("customer-{}", 7 + k);
+            assert_eq!(p, partition_for_key(text.as_bytes(), 12));
+            assert_eq!(p, keys.partition(k as u32, 12));
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use super::error::{did_you_mean, ErrorKind, ScenarioError};
 use super::json_locate::{self, line_col, PathSegment};
 use super::model::Scenario;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::ops::Range;
 
 /// The two text formats of scenario files (same model).
@@ -303,58 +304,32 @@ pub fn parse_scenario(text: &str, file: &str, format: Format) -> Result<Scenario
 }
 
 fn parse_toml(source: &Source) -> Result<Scenario, ScenarioError> {
-    let deserializer = toml::Deserializer::new(source.text);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = segments_of(error.path());
-        let inner = error.into_inner();
-        let message = inner.message().trim().to_string();
-        let (kind, hint, unknown) = classify(&message);
-        let is_syntax =
-            path.is_empty() && !matches!(kind, ErrorKind::UnknownField | ErrorKind::MissingField);
-        let kind = if is_syntax { ErrorKind::Syntax } else { kind };
-        let full_path = with_unknown_field(path, kind, unknown);
-        // Prefer the exact key of an unknown field; else toml's own span; else the path.
-        let span = if kind == ErrorKind::UnknownField {
-            toml_locate(source.text, &full_path, true).or(inner.span())
-        } else {
-            inner
-                .span()
-                .or_else(|| toml_locate(source.text, &full_path, false))
-        };
-        source.error_at(kind, span, &display_path(&full_path), message, hint)
-    })
+    let tree = toml::from_str::<Tree>(source.text).map_err(|error| {
+        let message = error.message().trim().to_string();
+        let (_, hint, _) = classify(&message);
+        source.error_at(ErrorKind::Syntax, error.span(), "", message, hint)
+    })?;
+    typed(source, tree.0)
 }
 
 fn parse_json(source: &Source) -> Result<Scenario, ScenarioError> {
     let mut deserializer = serde_json::Deserializer::from_str(source.text);
-    let result: Result<Scenario, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let scenario = result.map_err(|error| {
-        let path = segments_of(error.path());
-        let inner = error.into_inner();
-        let full = inner.to_string();
+    let tree = Tree::deserialize(&mut deserializer).map_err(|error| {
+        let full = error.to_string();
         // serde_json appends " at line L column C"; keep the message clean.
         let message = full
             .rsplit_once(" at line ")
             .map(|(m, _)| m.to_string())
             .unwrap_or(full);
-        let (kind, hint, unknown) = classify(&message);
-        let kind = if inner.is_syntax() || inner.is_eof() {
+        let (kind, hint, _) = classify(&message);
+        let kind = if error.is_syntax() || error.is_eof() {
             ErrorKind::Syntax
         } else {
             kind
         };
-        let full_path = with_unknown_field(path, kind, unknown);
-        let span = if kind == ErrorKind::UnknownField {
-            json_locate::locate_key(source.text, &full_path)
-        } else {
-            None
-        };
-        let span = span.or_else(|| {
-            // serde_json reports 1-based line and column of where it stopped.
-            let offset = offset_of(source.text, inner.line(), inner.column());
-            Some(offset..offset)
-        });
-        source.error_at(kind, span, &display_path(&full_path), message, hint)
+        // serde_json reports 1-based line and column of where it stopped.
+        let offset = offset_of(source.text, error.line(), error.column());
+        source.error_at(kind, Some(offset..offset), "", message, hint)
     })?;
     deserializer.end().map_err(|error| {
         let offset = offset_of(source.text, error.line(), error.column());
@@ -366,7 +341,105 @@ fn parse_json(source: &Source) -> Result<Scenario, ScenarioError> {
             None,
         )
     })?;
-    Ok(scenario)
+    typed(source, tree.0)
+}
+
+/// Reads the typed model from the parsed tree, turning serde's complaint into an error located
+/// at the offending field (its key for an unknown field, else its value).
+fn typed(source: &Source, tree: serde_json::Value) -> Result<Scenario, ScenarioError> {
+    serde_path_to_error::deserialize(tree).map_err(|error| {
+        let path = segments_of(error.path());
+        let message = error.into_inner().to_string();
+        let (kind, hint, unknown) = classify(&message);
+        let full_path = with_unknown_field(path, kind, unknown);
+        source.error_at_path(
+            kind,
+            &full_path,
+            kind == ErrorKind::UnknownField,
+            message,
+            hint,
+        )
+    })
+}
+
+/// The parsed text of a scenario as a JSON-like tree: both formats are read into it before
+/// the typed model is read from it, so the model's (large, generic) deserializer exists once
+/// in the program instead of once per format — a quarter of the wasm bundle. Unlike
+/// `serde_json::Value`'s own reader it rejects a key given twice, as the typed model does.
+struct Tree(serde_json::Value);
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TreeVisitor).map(Tree)
+    }
+}
+
+struct TreeVisitor;
+
+impl<'de> Visitor<'de> for TreeVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a scenario value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        serde_json::Number::from_f64(value)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| E::custom(format!("{value} is not a finite number")))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        Tree::deserialize(deserializer).map(|tree| tree.0)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Tree(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+            }
+            let Tree(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// Byte offset of 1-based `line`, `column` (serde_json's columns count bytes; `column` 0 means

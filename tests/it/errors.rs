@@ -192,6 +192,13 @@ fn json_scenarios_get_the_same_errors() {
         "{\"duration\": \"60s\", \"topic\": [{\"name\": \"o\", \"partitions\": \"x\"}]}",
     );
     assert_eq!((e.kind, e.line), (ErrorKind::BadValue, 1));
+    // A key given twice is rejected (JSON parsers usually keep the last one silently).
+    let e = error(
+        "a.json",
+        "{\"duration\": \"60s\",\n \"topic\": [{\"name\": \"o\", \"partitions\": 3, \"partitions\": 4}]}",
+    );
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.message.contains("duplicate field `partitions`"), "{e}");
 }
 
 #[test]
