@@ -4,7 +4,8 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use evflow::engine::queue::EventQueue;
-use evflow::report::{run, RunOptions};
+use evflow::engine::Simulation;
+use evflow::report::{run, Recorder, RunOptions};
 
 /// Push/pop through a queue holding ~64 pending events, as the engine's agenda does.
 fn kernel_queue(c: &mut Criterion) {
@@ -72,5 +73,37 @@ fn model(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, kernel_queue, model);
+/// Seeking in the 1M-record pipeline as the web app does: restore the nearest of 64
+/// checkpoints (a clone of the simulation and its recorder) and replay to the target. The
+/// benchmark seeks to just before the next checkpoint, the longest replay there is.
+fn seek(c: &mut Criterion) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/scenarios/pipeline-1m.toml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let loaded = evflow::load_str(&text, path).unwrap();
+    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
+    let mut recorder = Recorder::new(simulation.world(), 0, false);
+    let span = simulation.end() / 64;
+    let mut checkpoints = Vec::new();
+    for k in 0..64 {
+        simulation.step_until_with(k * span, &mut recorder);
+        checkpoints.push((simulation.clone(), recorder.clone()));
+    }
+    let mut group = c.benchmark_group("seek");
+    group.sample_size(20);
+    let mut k = 0;
+    group.bench_function("pipeline_1m_worst_case", |b| {
+        b.iter(|| {
+            k = (k + 17) % 64;
+            let (mut simulation, mut recorder) = checkpoints[k].clone();
+            simulation.step_until_with(k as u64 * span + span - 1, &mut recorder);
+            simulation.now()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, kernel_queue, model, seek);
 criterion_main!(benches);
