@@ -10,7 +10,7 @@ use super::gallery;
 use super::session::{Advance, LoadError, Session, UserAction, FILE_NAME};
 use super::share::{self, Params, View};
 use super::why;
-use crate::report::Report;
+use crate::report::{DescribeRow, Report};
 use crate::scenario::load_str;
 use crate::time::{SimTime, MILLIS, SECONDS};
 use std::cell::{Cell, RefCell};
@@ -147,6 +147,7 @@ pub struct App {
     seek_target: Option<SimTime>,
     last_ts: Option<f64>,
     next_panel: f64,
+    next_table: f64,
     paused_step: Option<u32>,
     hover: Option<(Hit, f64, f64)>,
     menu: Option<(Hit, f64, f64)>,
@@ -154,6 +155,9 @@ pub struct App {
     view: View,
     share_url: Option<String>,
     snapshot: Rc<Snapshot>,
+    /// The table's data, and the next version waiting for its frame (see `Msg::Frame`).
+    table: Rc<TableFeed>,
+    pending_table: Option<TableData>,
     canvas_size: (f64, f64, f64),
     dirty: bool,
     behind: bool,
@@ -369,8 +373,25 @@ impl App {
         }
     }
 
-    fn refresh(&mut self) {
+    /// Rebuilds the panels' snapshot and, unless `defer_table`, the table's data; deferred, the
+    /// table's data waits in `pending_table` for [`App::publish_table`].
+    fn refresh_panels(&mut self, defer_table: bool) {
         self.snapshot = Rc::new(self.build_snapshot());
+        self.pending_table = Some(TableData::of(&self.snapshot.report, self.session.world()));
+        if !defer_table {
+            self.publish_table();
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.refresh_panels(false);
+    }
+
+    /// Shows the pending table data (re-rendering the table alone).
+    fn publish_table(&mut self) {
+        if let Some(data) = self.pending_table.take() {
+            self.table.publish(data);
+        }
     }
 
     fn new_session(&mut self, session: Session, gallery: Option<&'static str>) {
@@ -503,7 +524,11 @@ impl App {
         if !(animating || self.dirty) {
             return;
         }
-        let Ok(Some(ctx)) = canvas.get_context("2d") else {
+        // Opaque: the flow view paints its whole area white first, so the compositor need
+        // not blend the canvas over the page (without a GPU that blend costs ~1.5 ms a frame).
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"alpha".into(), &false.into());
+        let Ok(Some(ctx)) = canvas.get_context_with_context_options("2d", &options) else {
             return;
         };
         let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
@@ -711,6 +736,7 @@ impl Component for App {
             seek_target: None,
             last_ts: None,
             next_panel: 0.0,
+            next_table: 0.0,
             paused_step: None,
             hover: None,
             menu: None,
@@ -726,6 +752,8 @@ impl Component for App {
                 marks: Vec::new(),
                 lag: 0,
             }),
+            table: Rc::default(),
+            pending_table: None,
             canvas_size: (0.0, 0.0, 0.0),
             dirty: true,
             behind: false,
@@ -782,7 +810,11 @@ impl Component for App {
                 if ts >= self.next_panel {
                     self.next_panel = ts + PANEL_MS;
                     let before = (self.snapshot.now, self.snapshot.finished);
-                    self.refresh();
+                    // While the flow animates, the table (the costliest DOM update: a table
+                    // layout) is shown half a period later, in a frame of its own.
+                    let animating = self.playing || self.seek_target.is_some();
+                    self.refresh_panels(animating);
+                    self.next_table = ts + PANEL_MS / 2.0;
                     if dom::in_iframe() {
                         let h = dom::document()
                             .get_element_by_id(super::ROOT_ID)
@@ -799,6 +831,10 @@ impl Component for App {
                         || std::mem::take(&mut self.force_render);
                     self.update_ms = self.update_ms * 0.9 + (dom::now_ms() - t0) * 0.1;
                     return render;
+                }
+                if self.pending_table.is_some() && ts >= self.next_table {
+                    // Only the table re-renders, not the app.
+                    self.publish_table();
                 }
                 self.update_ms = self.update_ms * 0.9 + (dom::now_ms() - t0) * 0.1;
                 false
@@ -1415,69 +1451,7 @@ impl App {
     }
 
     fn view_table(&self) -> Html {
-        let rows = &self.snapshot.report.describe;
-        let world = self.session.world();
-        let max_rows = 400;
-        let mut last_group = String::new();
-        let body: Html = rows
-            .iter()
-            .take(max_rows)
-            .map(|r| {
-                let first = r.group != last_group;
-                last_group = r.group.clone();
-                let owner_color = r
-                    .client_id
-                    .as_ref()
-                    .and_then(|c| c.rsplit('-').next())
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .map(|i| OWNER_COLORS[i % OWNER_COLORS.len()]);
-                let lag_class = match r.lag {
-                    Some(l) if l >= 1000 => "lag high",
-                    Some(l) if l > 0 => "lag some",
-                    _ => "lag",
-                };
-                html! {
-                    <tr class={classes!(first.then_some("group-start"))}>
-                        <td class="group">{&r.group}</td>
-                        <td>{&r.topic}</td>
-                        <td class="num">{r.partition}</td>
-                        <td class="num">{r.current_offset.map_or("-".into(), |v| v.to_string())}</td>
-                        <td class="num">{r.log_end_offset}</td>
-                        <td class={classes!("num", lag_class)} data-col="lag">{r.lag.map_or("-".into(), |v| v.to_string())}</td>
-                        <td class="consumer">
-                            if let Some(c) = owner_color { <i class="swatch" style={format!("--c:{c}")}></i> }
-                            {r.consumer_id.clone().unwrap_or_else(|| "-".into())}
-                        </td>
-                        <td>{r.host.clone().unwrap_or_else(|| "-".into())}</td>
-                        <td>{r.client_id.clone().unwrap_or_else(|| "-".into())}</td>
-                    </tr>
-                }
-            })
-            .collect();
-        let states: Html = world
-            .groups
-            .iter()
-            .map(|g| {
-                let state = if g.rebalancing() { "PreparingRebalance" } else { "Stable" };
-                html! { <span class={classes!("group-state", g.rebalancing().then_some("rebalancing"))} data-group={g.name.clone()} data-generation={g.generation.to_string()}>
-                    <b>{&g.name}</b>{format!(" {state} · generation {} · {}", g.generation, g.config.assignor.name())}</span> }
-            })
-            .collect();
-        html! {
-            <div class="table-wrap">
-                <div class="group-states">{states}</div>
-                <div class="scroll">
-                    <table class="describe" data-testid="describe">
-                        <thead><tr>
-                            <th>{"GROUP"}</th><th>{"TOPIC"}</th><th class="num">{"PARTITION"}</th><th class="num">{"CURRENT-OFFSET"}</th>
-                            <th class="num">{"LOG-END-OFFSET"}</th><th class="num">{"LAG"}</th><th>{"CONSUMER-ID"}</th><th>{"HOST"}</th><th>{"CLIENT-ID"}</th>
-                        </tr></thead>
-                        <tbody>{body}</tbody>
-                    </table>
-                    if rows.len() > max_rows { <p class="more">{format!("… {} more rows (the CLI prints them all: evflow run)", rows.len() - max_rows)}</p> }
-                </div>
-            </div>
-        }
+        html! { <DescribeTable feed={self.table.clone()} /> }
     }
 
     fn view_editor(&self, ctx: &Context<Self>) -> Html {
@@ -1577,5 +1551,150 @@ impl App {
                 <span class="keys">{"Space play/pause · ←/→ ∓1 s (Shift ∓10 s) · . step · ↑/↓ speed"}</span>
             </footer>
         }
+    }
+}
+
+/// What the consumer-groups table shows.
+#[derive(Default, PartialEq)]
+struct TableData {
+    rows: Vec<DescribeRow>,
+    groups: Vec<GroupState>,
+}
+
+/// A group's line above the table.
+#[derive(PartialEq)]
+struct GroupState {
+    name: String,
+    rebalancing: bool,
+    generation: u32,
+    assignor: &'static str,
+}
+
+impl TableData {
+    fn of(report: &Report, world: &crate::engine::world::World) -> Self {
+        TableData {
+            rows: report.describe.clone(),
+            groups: world
+                .groups
+                .iter()
+                .map(|g| GroupState {
+                    name: g.name.clone(),
+                    rebalancing: g.rebalancing(),
+                    generation: g.generation,
+                    assignor: g.config.assignor.name(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The table's data, shared by the app and the table: publishing new data re-renders the
+/// table alone (the app's own renders skip the table, whose props never change).
+#[derive(Default)]
+struct TableFeed {
+    data: RefCell<Rc<TableData>>,
+    redraw: RefCell<Option<UseForceUpdateHandle>>,
+}
+
+impl TableFeed {
+    fn publish(&self, data: TableData) {
+        if *self.data.borrow().as_ref() == data {
+            return;
+        }
+        *self.data.borrow_mut() = Rc::new(data);
+        if let Some(redraw) = self.redraw.borrow().as_ref() {
+            redraw.force_update();
+        }
+    }
+}
+
+#[derive(Properties)]
+struct TableProps {
+    feed: Rc<TableFeed>,
+}
+
+impl PartialEq for TableProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.feed, &other.feed)
+    }
+}
+
+/// The `kafka-consumer-groups --describe` table: a component of its own, re-rendered through
+/// its [`TableFeed`] only, so its updates (its layout is the costliest DOM work of a frame)
+/// land in other frames than the counters' and charts', without re-rendering the app.
+#[function_component(DescribeTable)]
+fn describe_table(props: &TableProps) -> Html {
+    let redraw = use_force_update();
+    {
+        let feed = props.feed.clone();
+        use_effect_with(Rc::as_ptr(&props.feed) as usize, move |_| {
+            *feed.redraw.borrow_mut() = Some(redraw);
+            move || {
+                feed.redraw.borrow_mut().take();
+            }
+        });
+    }
+    let data = props.feed.data.borrow().clone();
+    let rows = &data.rows;
+    let max_rows = 400;
+    let mut last_group = String::new();
+    let body: Html = rows
+            .iter()
+            .take(max_rows)
+            .map(|r| {
+                let first = r.group != last_group;
+                last_group = r.group.clone();
+                let owner_color = r
+                    .client_id
+                    .as_ref()
+                    .and_then(|c| c.rsplit('-').next())
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .map(|i| OWNER_COLORS[i % OWNER_COLORS.len()]);
+                let lag_class = match r.lag {
+                    Some(l) if l >= 1000 => "lag high",
+                    Some(l) if l > 0 => "lag some",
+                    _ => "lag",
+                };
+                html! {
+                    <tr class={classes!(first.then_some("group-start"))}>
+                        <td class="group">{&r.group}</td>
+                        <td>{&r.topic}</td>
+                        <td class="num">{r.partition}</td>
+                        <td class="num">{r.current_offset.map_or("-".into(), |v| v.to_string())}</td>
+                        <td class="num">{r.log_end_offset}</td>
+                        <td class={classes!("num", lag_class)} data-col="lag">{r.lag.map_or("-".into(), |v| v.to_string())}</td>
+                        <td class="consumer">
+                            if let Some(c) = owner_color { <i class="swatch" style={format!("--c:{c}")}></i> }
+                            {r.consumer_id.clone().unwrap_or_else(|| "-".into())}
+                        </td>
+                        <td>{r.host.clone().unwrap_or_else(|| "-".into())}</td>
+                        <td>{r.client_id.clone().unwrap_or_else(|| "-".into())}</td>
+                    </tr>
+                }
+            })
+            .collect();
+    let states: Html = data
+            .groups
+            .iter()
+            .map(|g| {
+                let state = if g.rebalancing { "PreparingRebalance" } else { "Stable" };
+                html! { <span class={classes!("group-state", g.rebalancing.then_some("rebalancing"))} data-group={g.name.clone()} data-generation={g.generation.to_string()}>
+                    <b>{&g.name}</b>{format!(" {state} · generation {} · {}", g.generation, g.assignor)}</span> }
+            })
+            .collect();
+    html! {
+        <div class="table-wrap">
+            <div class="group-states">{states}</div>
+            <div class="scroll">
+                <table class="describe" data-testid="describe">
+                    <thead><tr>
+                        <th>{"GROUP"}</th><th>{"TOPIC"}</th><th class="num">{"PARTITION"}</th><th class="num">{"CURRENT-OFFSET"}</th>
+                        <th class="num">{"LOG-END-OFFSET"}</th><th class="num">{"LAG"}</th><th>{"CONSUMER-ID"}</th><th>{"HOST"}</th><th>{"CLIENT-ID"}</th>
+                    </tr></thead>
+                    <tbody>{body}</tbody>
+                </table>
+                if rows.len() > max_rows { <p class="more">{format!("… {} more rows (the CLI prints them all: evflow run)", rows.len() - max_rows)}</p> }
+            </div>
+        </div>
     }
 }

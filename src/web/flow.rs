@@ -3,9 +3,10 @@
 //!
 //! Everything is drawn from the world's state each frame; dots are spawned from the engine's
 //! events (`Produced`, `Processed`, ...) and live for a fixed real time, so the animation reads
-//! the same at 0.1× and at 1000×. Dots are batched by colour (one path and one fill per
-//! colour), which keeps thousands of them smooth.
+//! the same at 0.1× and at 1000×. The dots are rasterised in wasm and blitted in a few
+//! `drawImage` calls ([`super::dots`]), which keeps thousands of them smooth without a GPU.
 
+use super::dots::{rgb, DotLayer, Spot, Style};
 use super::fmt::thousands;
 use super::session::{FlowEvent, Session};
 use crate::engine::world::{InstanceState, Publisher, World};
@@ -270,6 +271,8 @@ pub struct Flow {
     /// Frame statistics.
     pub stats: Stats,
     spawn_counter: u64,
+    spots: Vec<Spot>,
+    layer: DotLayer,
 }
 
 impl Default for Flow {
@@ -283,6 +286,8 @@ impl Default for Flow {
             reduced_motion: false,
             stats: Stats::default(),
             spawn_counter: 0,
+            spots: Vec::new(),
+            layer: DotLayer::default(),
         }
     }
 }
@@ -545,7 +550,11 @@ impl Flow {
         self.draw_producers(ctx, session, &l, hover);
         self.draw_topics(ctx, world, &l, hover);
         self.draw_groups(ctx, world, &l, now_ms, hover);
-        self.draw_dots(ctx, now_ms);
+        let device = (
+            (l.width * dpr).round() as u32,
+            (l.height * dpr).round() as u32,
+        );
+        self.draw_dots(ctx, now_ms, dpr, device);
         let _ = start;
     }
 
@@ -1101,7 +1110,8 @@ impl Flow {
         }
     }
 
-    fn draw_dots(&mut self, ctx: &Ctx, now_ms: f64) {
+    /// The dots, rasterised in wasm and blitted per region with dots (see [`super::dots`]).
+    fn draw_dots(&mut self, ctx: &Ctx, now_ms: f64, dpr: f64, device: (u32, u32)) {
         self.dots.retain(|d| now_ms - d.born < DOT_MS);
         self.stats.dots = self.dots.len();
         if self.dots.is_empty() {
@@ -1113,44 +1123,36 @@ impl Flow {
             801..=2_500 => 2.7,
             _ => 2.2,
         };
-        for (c, color) in EVENT_COLORS.iter().enumerate() {
-            ctx.set_fill_style_str(color);
-            ctx.begin_path();
-            let mut any = false;
-            for d in self.dots.iter().filter(|d| d.color as usize == c) {
-                let t = ((now_ms - d.born) / DOT_MS).clamp(0.0, 1.0);
-                let e = t * t * (3.0 - 2.0 * t);
-                let x = d.x0 as f64 + (d.x1 - d.x0) as f64 * e;
-                let y = d.y0 as f64 + (d.y1 - d.y0) as f64 * e;
-                if many {
-                    ctx.rect(x - r, y - r, 2.0 * r, 2.0 * r);
-                } else {
-                    ctx.move_to(x + r, y);
-                    let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
-                }
-                any = true;
-            }
-            if any {
-                ctx.fill();
-            }
-        }
-        // Redeliveries (duplicates) get a vermillion ring.
-        ctx.set_stroke_style_str(FAIL);
-        ctx.set_line_width(1.5);
-        ctx.begin_path();
-        let mut any = false;
-        for d in self.dots.iter().filter(|d| d.ring) {
-            let t = ((now_ms - d.born) / DOT_MS).clamp(0.0, 1.0);
+        let k = dpr as f32;
+        self.spots.clear();
+        self.spots.extend(self.dots.iter().map(|d| {
+            let t = ((now_ms - d.born) / DOT_MS).clamp(0.0, 1.0) as f32;
             let e = t * t * (3.0 - 2.0 * t);
-            let x = d.x0 as f64 + (d.x1 - d.x0) as f64 * e;
-            let y = d.y0 as f64 + (d.y1 - d.y0) as f64 * e;
-            ctx.move_to(x + r + 2.0, y);
-            let _ = ctx.arc(x, y, r + 2.0, 0.0, std::f64::consts::TAU);
-            any = true;
-        }
-        if any {
-            ctx.stroke();
-        }
+            Spot {
+                x: (d.x0 + (d.x1 - d.x0) * e) * k,
+                y: (d.y0 + (d.y1 - d.y0) * e) * k,
+                color: d.color,
+                ring: d.ring,
+            }
+        }));
+        let style = Style {
+            r: r as f32 * k,
+            squares: many,
+            // Redeliveries (duplicates) get a vermillion ring.
+            ring_r: (r as f32 + 2.0) * k,
+            ring_w: 1.5 * k,
+        };
+        let palette = EVENT_COLORS.map(rgb);
+        self.layer.draw(
+            ctx,
+            &self.spots,
+            &style,
+            &palette,
+            rgb(FAIL),
+            device.0,
+            device.1,
+        );
+        let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     }
 }
 

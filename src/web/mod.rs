@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod charts;
 pub mod dom;
+pub mod dots;
 pub mod flow;
 pub mod fmt;
 pub mod gallery;

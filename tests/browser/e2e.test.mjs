@@ -304,6 +304,9 @@ test('frame time with thousands of events in flight', async () => {
   const page = await newPage({ width: 1280, height: 900 });
   await openApp(page, `?speed=1#s=${fragment}`);
   await waitForTime(page, 2_000_000);
+  // rAF intervals over 300 frames (5 s at 60 Hz). An interval is a whole number of vsyncs
+  // (16.67 ms at 60 Hz) give or take performance.now()'s 0.1 ms coarsening: a frame that misses
+  // its vsync shows up as ~33 ms.
   const samples = await page.evaluate(() => new Promise((resolve) => {
     const times = [];
     const dots = [];
@@ -312,21 +315,30 @@ test('frame time with thousands of events in flight', async () => {
       times.push(ts - last);
       last = ts;
       dots.push(Number(document.querySelector('.app').dataset.dots));
-      if (times.length < 180) requestAnimationFrame(tick); else resolve({ times, dots });
+      if (times.length < 300) requestAnimationFrame(tick); else resolve({ times, dots });
     }
     requestAnimationFrame(tick);
   }));
+  const VSYNC = 1000 / 60;
   const sorted = [...samples.times.slice(5)].sort((a, b) => a - b);
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
   const p95 = sorted[Math.floor(sorted.length * 0.95)];
+  const late = sorted.filter((t) => t > 1.5 * VSYNC).length;
   const dots = Math.round(samples.dots.reduce((a, b) => a + b, 0) / samples.dots.length);
+  const minDots = Math.min(...samples.dots);
   const app = await page.$eval('.app', (e) => ({ draw: Number(e.dataset.drawMs), sim: Number(e.dataset.simMs), update: Number(e.dataset.updateMs) }));
-  const figures = { mean_frame_ms: +mean.toFixed(2), p95_frame_ms: +p95.toFixed(2), fps: +(1000 / mean).toFixed(1), dots_in_flight: dots, draw_ms: app.draw, sim_ms: app.sim, update_ms: app.update };
+  const figures = {
+    mean_frame_ms: +mean.toFixed(2), p95_frame_ms: +p95.toFixed(2), fps: +(1000 / mean).toFixed(1),
+    late_frames: `${late}/${sorted.length}`, dots_in_flight: dots, min_dots: minDots,
+    draw_ms: app.draw, sim_ms: app.sim, update_ms: app.update,
+  };
   fs.writeFileSync(path.join(SHOTS, 'perf.json'), JSON.stringify(figures, null, 2) + '\n');
   console.log('# frame figures:', JSON.stringify(figures));
   await shot(page, 'stress.png');
-  assert.ok(dots >= 3000, `only ${dots} dots in flight`);
-  assert.ok(mean < 40, `mean frame ${mean} ms`);
+  assert.ok(dots >= 5000, `only ${dots} dots in flight on average`);
+  // The issue's target, 60 fps with p95 frame < 16.7 ms: 95% of the frames make their vsync.
+  // The 0.8 ms over one vsync only absorbs the timer coarsening (on time reads 16.6–16.8 ms).
+  assert.ok(p95 < VSYNC + 0.8, `p95 frame ${p95} ms: more than 5% of the frames missed their vsync (${late} late)`);
   await noFatal(page);
 });
 

@@ -288,3 +288,119 @@ async fn a_broken_shared_scenario_shows_its_error_and_runs_the_default() {
     handle.destroy();
     root.remove();
 }
+
+// The dots rasteriser (src/web/dots.rs).
+
+use evflow::web::dots::{rgb, Rasterizer, Spot, Style};
+
+const DOT_STYLE: Style = Style {
+    r: 2.2,
+    squares: true,
+    ring_r: 4.2,
+    ring_w: 1.5,
+};
+
+fn spot(x: f32, y: f32, color: u8, ring: bool) -> Spot {
+    Spot { x, y, color, ring }
+}
+
+/// The RGBA bytes of canvas pixel `(x, y)` after `raster.rasterize`.
+fn pixel(raster: &Rasterizer, x: u32, y: u32) -> [u8; 4] {
+    for r in raster.regions() {
+        let b = r.bounds;
+        if (b.x0..b.x1).contains(&x) && (b.y0..b.y1).contains(&y) {
+            let i = r.offset + ((y - b.y0) * b.w() + (x - b.x0)) as usize;
+            return raster.pixels()[i].to_le_bytes();
+        }
+    }
+    [0; 4]
+}
+
+#[wasm_bindgen_test]
+fn dot_colours_parse() {
+    assert_eq!(rgb("#0072B2"), [0x00, 0x72, 0xB2]);
+    assert_eq!(rgb("#D55E00"), [0xD5, 0x5E, 0x00]);
+}
+
+#[wasm_bindgen_test]
+fn a_dot_square_covers_its_area() {
+    let mut raster = Rasterizer::default();
+    raster.rasterize(
+        &[spot(10.5, 10.5, 0, false)],
+        &DOT_STYLE,
+        &[[255, 0, 0]],
+        [0; 3],
+        100,
+        100,
+    );
+    assert_eq!(raster.regions().len(), 1);
+    let total: f32 = raster
+        .pixels()
+        .iter()
+        .map(|p| (p >> 24) as f32 / 255.0)
+        .sum();
+    assert!((total - 4.4 * 4.4).abs() < 0.1, "{total}");
+    assert_eq!(
+        pixel(&raster, 10, 10),
+        [255, 0, 0, 255],
+        "the centre is covered"
+    );
+    assert_eq!(
+        pixel(&raster, 10, 14)[3],
+        0,
+        "3.5 px below the centre is not"
+    );
+}
+
+#[wasm_bindgen_test]
+fn dot_regions_are_clipped_and_split_at_gaps() {
+    let mut raster = Rasterizer::default();
+    let regions = raster.rasterize(
+        &[spot(1.0, 98.0, 0, true)],
+        &DOT_STYLE,
+        &[[0; 3]],
+        [0; 3],
+        100,
+        100,
+    );
+    assert_eq!((regions[0].bounds.x0, regions[0].bounds.y1), (0, 100));
+    let near = [spot(10.0, 10.0, 0, false), spot(40.0, 50.0, 0, false)];
+    assert_eq!(
+        raster
+            .rasterize(&near, &DOT_STYLE, &[[0; 3]], [0; 3], 400, 100)
+            .len(),
+        1
+    );
+    let far = [spot(10.0, 10.0, 0, false), spot(300.0, 50.0, 0, false)];
+    let regions = raster
+        .rasterize(&far, &DOT_STYLE, &[[9, 9, 9]], [0; 3], 400, 100)
+        .to_vec();
+    assert_eq!(regions.len(), 2);
+    assert!(
+        regions[0].bounds.x1 < 100 && regions[1].bounds.x0 > 250,
+        "{regions:?}"
+    );
+    assert_eq!(pixel(&raster, 300, 50), [9, 9, 9, 255]);
+    assert!(raster
+        .rasterize(&[], &DOT_STYLE, &[[0; 3]], [0; 3], 400, 100)
+        .is_empty());
+}
+
+#[wasm_bindgen_test]
+fn later_dot_colours_paint_over() {
+    let mut raster = Rasterizer::default();
+    let spots = [spot(5.0, 5.0, 1, false), spot(5.0, 5.0, 0, false)];
+    raster.rasterize(
+        &spots,
+        &DOT_STYLE,
+        &[[255, 0, 0], [0, 0, 255]],
+        [0; 3],
+        20,
+        20,
+    );
+    assert_eq!(
+        pixel(&raster, 5, 5),
+        [0, 0, 255, 255],
+        "colour 1 is drawn after colour 0"
+    );
+}
