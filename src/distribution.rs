@@ -245,7 +245,7 @@ struct NormalZiggurat {
 }
 
 /// The tail start and layer area of the 256-layer normal ziggurat (Marsaglia & Tsang, 2000).
-const ZIG_NORM_R: f64 = 3.654_152_885_361_008_8;
+const ZIG_NORM_R: f64 = 3.654_152_885_361_009;
 const ZIG_NORM_V: f64 = 0.004_928_673_233_99;
 
 fn normal_ziggurat() -> &'static NormalZiggurat {

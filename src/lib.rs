@@ -3,7 +3,9 @@
 //! Scenario file → validated model ([`scenario`]) → deterministic discrete-event engine
 //! ([`engine`], with the Kafka model in [`kafka`]) → metrics, trace and assertions
 //! ([`metrics`], [`trace`], [`invariants`], [`report`]). The core has no I/O and no wall clock:
-//! the same scenario and seed give the same trace everywhere.
+//! the same scenario and seed give the same trace everywhere. [`session`] is an interactive
+//! run (checkpoints, seeking, timeline actions) with no DOM: the web app and the JS API drive
+//! it, and native benchmarks and tests measure it directly.
 
 pub mod backoff;
 pub mod distribution;
@@ -15,6 +17,7 @@ pub mod observer;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod session;
 pub mod time;
 pub mod trace;
 

@@ -6,6 +6,7 @@
 //! the [`world::World`]; observers (metrics, traces, checkers, the UI) watch through
 //! [`crate::observer::Observer`].
 
+pub mod key_table;
 pub mod queue;
 pub mod world;
 

@@ -20,6 +20,7 @@ pub use publishing::{
     CdcConnector, ConnectorState, OutboxRelay, PublishStats, Publisher, WorkerState,
 };
 
+use super::key_table::KeyTable;
 use super::queue::EventQueue;
 use crate::distribution::{exponential, DurationDist, KeyChooser};
 use crate::kafka::assignor::{self, AssignorKind, Subscription, TopicPartition};
@@ -179,7 +180,7 @@ pub struct Producer {
     /// Key model.
     pub keys: Keys,
     /// Next per-key sequence numbers.
-    key_seq: Vec<u32>,
+    key_seq: KeyTable,
     /// Maximum number of records, if any.
     pub limit: Option<u64>,
     /// Records produced so far.
@@ -593,7 +594,7 @@ impl World {
             arrival,
             burst,
             keys,
-            key_seq: vec![0; key_count],
+            key_seq: KeyTable::with_keys(key_count),
             limit,
             produced: 0,
             paused: false,
@@ -885,9 +886,7 @@ impl World {
         let key_seq = if key == NO_KEY {
             0
         } else {
-            let seq = &mut p.key_seq[key as usize];
-            *seq += 1;
-            *seq
+            p.key_seq.increment(key as usize)
         };
         p.produced += 1;
         let mut record = Record::root(now, event_id, key, key_seq, producer, p.event_type);

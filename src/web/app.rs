@@ -608,7 +608,9 @@ impl App {
                 super::session::limits::TEXT_BYTES / 1024
             )))
         } else {
-            load_str(&self.editor, file).err().map(LoadError::Scenario)
+            load_str(&self.editor, file)
+                .err()
+                .map(|e| LoadError::Scenario(Box::new(e)))
         };
     }
 

@@ -1,7 +1,8 @@
 //! The web app (wasm32 only): a Yew UI over the engine, with a canvas flow view, and a
 //! wasm-bindgen JS API for pages that drive the engine themselves.
 //!
-//! - [`session`]: the run (scenario text, simulation, recorder, checkpoints); no DOM.
+//! - [`session`] (re-exported from the crate root, where it builds natively too): the run
+//!   (scenario text, simulation, recorder, checkpoints); no DOM.
 //! - [`flow`]: the canvas view; [`charts`]: SVG charts; [`app`]: the Yew components.
 //! - [`why`]: hover explanations; [`share`]: URL parameters and share links;
 //!   [`gallery`]: bundled scenarios; [`api`]: the JS API.
@@ -14,7 +15,7 @@ pub mod dots;
 pub mod flow;
 pub mod fmt;
 pub mod gallery;
-pub mod session;
+pub use crate::session;
 pub mod share;
 pub mod why;
 

@@ -14,6 +14,7 @@ use crate::backoff::{
     FixedBackOffExecution,
 };
 use crate::distribution::DurationDist;
+use crate::engine::key_table::KeyTable;
 use crate::kafka::log::{Record, NO_KEY};
 use crate::observer::{Disposition, Effect, SimEvent};
 use crate::scenario::model::{Idempotency, RetryMode};
@@ -214,7 +215,7 @@ pub struct HandlingState {
     /// The natural-key store: (producer, key, key sequence).
     natural: BTreeSet<(u16, u32, u32)>,
     /// Highest key sequence processed per producer and key.
-    last_seq: Vec<Vec<u32>>,
+    last_seq: Vec<KeyTable>,
     /// Next DLT offset to replay, per DLT partition.
     replay_cursor: Vec<u64>,
     /// Failure times of records still being retried, by event id.
@@ -529,18 +530,18 @@ impl World {
         let state = &mut self.groups[group as usize].handling;
         let producer = record.producer as usize;
         if state.last_seq.len() <= producer {
-            state.last_seq.resize(producer + 1, Vec::new());
+            state.last_seq.resize(producer + 1, KeyTable::default());
         }
         let seqs = &mut state.last_seq[producer];
         let key = record.key as usize;
-        if seqs.len() <= key {
-            seqs.resize(key + 1, 0);
-        }
-        if record.key_seq < seqs[key] {
+        let last = seqs.get(key);
+        if record.key_seq < last {
             state.stats.out_of_order += 1;
             true
         } else {
-            seqs[key] = record.key_seq;
+            if record.key_seq != last {
+                seqs.set(key, record.key_seq);
+            }
             false
         }
     }

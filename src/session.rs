@@ -46,7 +46,7 @@ pub mod limits {
 #[derive(Clone, Debug, PartialEq)]
 pub enum LoadError {
     /// Parse or validation error, located in the text.
-    Scenario(ScenarioError),
+    Scenario(Box<ScenarioError>),
     /// Valid, but the engine could not build it.
     Build(String),
     /// Valid, but too large to show in a page.
@@ -378,7 +378,7 @@ impl Session {
                 limits::TEXT_BYTES / 1024
             )));
         }
-        let loaded = load_str(text, file).map_err(LoadError::Scenario)?;
+        let loaded = load_str(text, file).map_err(|e| LoadError::Scenario(Box::new(e)))?;
         let scenario = loaded.scenario;
         let partitions: u32 = scenario.topics.iter().map(|t| t.partitions).sum();
         if partitions > limits::PARTITIONS {
