@@ -1,0 +1,58 @@
+// What the e2e tests and the browser benchmark share: how headless Chromium is launched
+// (offline, Debian's /usr/bin/chromium) and the frame-time measurement of the animated app,
+// which the e2e test asserts (the performance issue's 60 fps target) and bench.mjs prints.
+import { chromium } from 'playwright-core';
+
+/** Debian's Chromium, headless, with nothing that reaches the network. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** The seed topology at 3,000 records/s over 24 partitions with 0.2 ms handlers and no
+ * narration or checks: about 6,000 events in flight on screen. */
+export function stressScenario(seedScenario) {
+  return seedScenario
+    .replace('rate = "200/s"', 'rate = "3000/s"')
+    .replace('partitions = 12', 'partitions = 24')
+    .replace('processing = "exp(8ms)"', 'processing = "0.2ms"')
+    .replace('processing = "exp(4ms)"', 'processing = "0.2ms"')
+    .replace(/\[\[step\]\][\s\S]*?(?=\[\[step\]\]|\[expect\])/g, '')
+    .replace(/\[expect\][\s\S]*$/, '');
+}
+
+export const VSYNC_MS = 1000 / 60;
+
+/** rAF intervals over `frames` frames of an app page that is playing. An interval is a whole
+ * number of vsyncs (16.67 ms at 60 Hz) give or take performance.now()'s 0.1 ms coarsening: a
+ * frame that misses its vsync shows up as ~33 ms. Returns the figures, with the app's own
+ * per-frame work (draw, simulate, update) as it reports it in data attributes. */
+export async function measureFrames(page, frames = 300) {
+  const samples = await page.evaluate((frames) => new Promise((resolve) => {
+    const times = [];
+    const dots = [];
+    let last = performance.now();
+    function tick(ts) {
+      times.push(ts - last);
+      last = ts;
+      dots.push(Number(document.querySelector('.app').dataset.dots));
+      if (times.length < frames) requestAnimationFrame(tick); else resolve({ times, dots });
+    }
+    requestAnimationFrame(tick);
+  }), frames);
+  const sorted = [...samples.times.slice(5)].sort((a, b) => a - b);
+  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+  const p95 = sorted[Math.floor(sorted.length * 0.95)];
+  const late = sorted.filter((t) => t > 1.5 * VSYNC_MS).length;
+  const dots = Math.round(samples.dots.reduce((a, b) => a + b, 0) / samples.dots.length);
+  const app = await page.$eval('.app', (e) => ({ draw: Number(e.dataset.drawMs), sim: Number(e.dataset.simMs), update: Number(e.dataset.updateMs) }));
+  return {
+    mean_frame_ms: +mean.toFixed(2), p95_frame_ms: +p95.toFixed(2), fps: +(1000 / mean).toFixed(1),
+    late_frames: `${late}/${sorted.length}`, late, dots_in_flight: dots, min_dots: Math.min(...samples.dots),
+    draw_ms: app.draw, sim_ms: app.sim, update_ms: app.update,
+  };
+}
