@@ -178,38 +178,46 @@ pub fn exponential(rng: &mut Stream, mean: f64) -> u64 {
     to_micros(mean * standard_exponential(rng))
 }
 
-/// Marsaglia and Tsang's ziggurat for the exponential distribution (256 layers): one 64-bit
-/// draw, a multiply and a compare in about 99% of cases; `ln`/`exp` (libm, so identical on
-/// every platform) only in the rare wedge and tail cases. Exact, like inversion, but several
-/// times cheaper than `-ln(U)` on the engine's hot path.
-struct ExpZiggurat {
+/// Marsaglia and Tsang's ziggurat ("The Ziggurat Method for Generating Random Variables",
+/// 2000) with 256 layers under a decreasing density `f` on `[0, ∞)`: one 64-bit draw, a
+/// multiply and a compare in about 99% of cases; `ln`/`exp` (libm, so identical on every
+/// platform) only in the rare wedge and tail cases. Exact, like inversion, but several times
+/// cheaper than `-ln(U)` or Box–Muller on the engine's hot path.
+struct Ziggurat {
     /// Layer widths: `x[0]` is the base strip's virtual width, `x[1] = R`, `x[256] = 0`.
     x: [f64; 257],
-    /// `exp(-x[i])`.
+    /// `f(x[i])`.
     f: [f64; 257],
 }
 
-/// The tail start and layer area of the 256-layer exponential ziggurat (Marsaglia & Tsang,
-/// "The Ziggurat Method for Generating Random Variables", 2000).
-const ZIG_EXP_R: f64 = 7.697_117_470_131_05;
-const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557;
-
-fn exp_ziggurat() -> &'static ExpZiggurat {
-    static TABLES: std::sync::OnceLock<ExpZiggurat> = std::sync::OnceLock::new();
-    TABLES.get_or_init(|| {
+impl Ziggurat {
+    /// The layers for tail start `r` and layer area `v`: each layer's top edge is where the
+    /// next has area `v` (`inverse` is `f⁻¹`).
+    fn build(r: f64, v: f64, density: fn(f64) -> f64, inverse: fn(f64) -> f64) -> Ziggurat {
         let mut x = [0.0; 257];
         let mut f = [0.0; 257];
-        x[0] = ZIG_EXP_V / libm::exp(-ZIG_EXP_R);
-        x[1] = ZIG_EXP_R;
+        x[0] = v / density(r);
+        x[1] = r;
         for i in 1..255 {
-            x[i + 1] = -libm::log(ZIG_EXP_V / x[i] + libm::exp(-x[i]));
+            x[i + 1] = inverse(v / x[i] + density(x[i]));
         }
         x[256] = 0.0;
         for i in 0..257 {
-            f[i] = libm::exp(-x[i]);
+            f[i] = density(x[i]);
         }
-        ExpZiggurat { x, f }
-    })
+        Ziggurat { x, f }
+    }
+}
+
+/// The tail start and layer area of the 256-layer exponential ziggurat (Marsaglia & Tsang).
+const ZIG_EXP_R: f64 = 7.697_117_470_131_05;
+const ZIG_EXP_V: f64 = 0.003_949_659_822_581_557;
+
+/// The exponential's ziggurat, on `f(x) = exp(-x)`.
+fn exp_ziggurat() -> &'static Ziggurat {
+    static TABLES: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
+    TABLES
+        .get_or_init(|| Ziggurat::build(ZIG_EXP_R, ZIG_EXP_V, |x| libm::exp(-x), |y| -libm::log(y)))
 }
 
 /// A draw of the standard exponential distribution (mean 1).
@@ -235,35 +243,20 @@ pub fn standard_exponential(rng: &mut Stream) -> f64 {
     }
 }
 
-/// The ziggurat of the standard normal's right half (256 layers), built like
-/// [`ExpZiggurat`] on `f(x) = exp(-x²/2)`.
-struct NormalZiggurat {
-    /// Layer widths: `x[0]` is the base strip's virtual width, `x[1] = R`, `x[256] = 0`.
-    x: [f64; 257],
-    /// `exp(-x[i]²/2)`.
-    f: [f64; 257],
-}
-
-/// The tail start and layer area of the 256-layer normal ziggurat (Marsaglia & Tsang, 2000).
+/// The tail start and layer area of the 256-layer normal ziggurat (Marsaglia & Tsang).
 const ZIG_NORM_R: f64 = 3.654_152_885_361_009;
 const ZIG_NORM_V: f64 = 0.004_928_673_233_99;
 
-fn normal_ziggurat() -> &'static NormalZiggurat {
-    static TABLES: std::sync::OnceLock<NormalZiggurat> = std::sync::OnceLock::new();
+/// The ziggurat of the standard normal's right half, on `f(x) = exp(-x²/2)`.
+fn normal_ziggurat() -> &'static Ziggurat {
+    static TABLES: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {
-        let density = |x: f64| libm::exp(-0.5 * x * x);
-        let mut x = [0.0; 257];
-        let mut f = [0.0; 257];
-        x[0] = ZIG_NORM_V / density(ZIG_NORM_R);
-        x[1] = ZIG_NORM_R;
-        for i in 1..255 {
-            x[i + 1] = libm::sqrt(-2.0 * libm::log(ZIG_NORM_V / x[i] + density(x[i])));
-        }
-        x[256] = 0.0;
-        for i in 0..257 {
-            f[i] = density(x[i]);
-        }
-        NormalZiggurat { x, f }
+        Ziggurat::build(
+            ZIG_NORM_R,
+            ZIG_NORM_V,
+            |x| libm::exp(-0.5 * x * x),
+            |y| libm::sqrt(-2.0 * libm::log(y)),
+        )
     })
 }
 

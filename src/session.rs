@@ -173,24 +173,9 @@ impl UserAction {
                 .and_then(|g| g.instances.get(i as usize))
                 .map_or("?".into(), |i| i.name.clone())
         };
-        let group = |g: u16| {
-            world
-                .groups
-                .get(g as usize)
-                .map_or("?".into(), |g| g.name.clone())
-        };
-        let producer = |p: u16| {
-            world
-                .producers
-                .get(p as usize)
-                .map_or("?".into(), |p| p.name.clone())
-        };
-        let dependency = |d: u16| {
-            world
-                .dependencies
-                .get(d as usize)
-                .map_or("?".into(), |d| d.name.clone())
-        };
+        let group = |g: u16| name_at(&world.groups, g, |g| &g.name);
+        let producer = |p: u16| name_at(&world.producers, p, |p| &p.name);
+        let dependency = |d: u16| name_at(&world.dependencies, d, |d| &d.name);
         match self {
             UserAction::Crash { group, instance: i } => format!("crash {}", instance(group, i)),
             UserAction::Restart { group, instance: i } => format!("restart {}", instance(group, i)),
@@ -738,6 +723,13 @@ impl Session {
         *self = fresh;
         Ok(at)
     }
+}
+
+/// The name of entity `index` in `items`, or "?" for an index the world does not have.
+fn name_at<T>(items: &[T], index: u16, name: fn(&T) -> &String) -> String {
+    items
+        .get(index as usize)
+        .map_or_else(|| "?".into(), |item| name(item).clone())
 }
 
 /// A rough size of a checkpoint of `world`: the records its partition logs hold, plus a

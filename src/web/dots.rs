@@ -370,16 +370,14 @@ pub struct DotLayer {
 impl DotLayer {
     /// Draws the spots onto `ctx`, whose canvas is `width × height` device px. Leaves the
     /// context's transform at identity; the caller sets its own afterwards if it draws more.
-    #[allow(clippy::too_many_arguments)]
+    /// The colours are the palette (indexed by [`Spot::color`]) and the ring colour.
     pub fn draw(
         &mut self,
         ctx: &Ctx,
         spots: &[Spot],
         style: &Style,
-        palette: &[[u8; 3]],
-        ring: [u8; 3],
-        width: u32,
-        height: u32,
+        (palette, ring): (&[[u8; 3]], [u8; 3]),
+        (width, height): (u32, u32),
     ) {
         if spots.is_empty() {
             return;

@@ -1143,15 +1143,8 @@ impl Flow {
             ring_w: 1.5 * k,
         };
         let palette = EVENT_COLORS.map(rgb);
-        self.layer.draw(
-            ctx,
-            &self.spots,
-            &style,
-            &palette,
-            rgb(FAIL),
-            device.0,
-            device.1,
-        );
+        self.layer
+            .draw(ctx, &self.spots, &style, (&palette, rgb(FAIL)), device);
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     }
 }
