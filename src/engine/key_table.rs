@@ -44,23 +44,44 @@ impl KeyTable {
         }
     }
 
-    /// Sets the counter of `key`, copying its chunk first if a clone shares it.
-    #[inline]
-    pub fn set(&mut self, key: usize, value: u32) {
+    /// The counter of `key` for writing, copying its chunk first if a clone shares it.
+    /// Inlined on the hot path (a chunk this table already owns); the rest is out of line.
+    #[inline(always)]
+    pub fn slot_mut(&mut self, key: usize) -> &mut u32 {
         let index = key / CHUNK;
+        let owned =
+            matches!(self.chunks.get(index), Some(Some(chunk)) if Rc::strong_count(chunk) == 1);
+        let counters = if owned {
+            unique(&mut self.chunks[index])
+        } else {
+            self.own_chunk(index)
+        };
+        &mut counters[key % CHUNK]
+    }
+
+    /// Makes chunk `index` exist and belong to this table alone (growing the table, creating
+    /// the chunk, or copying it away from a checkpoint that shares it).
+    #[cold]
+    #[inline(never)]
+    fn own_chunk(&mut self, index: usize) -> &mut [u32; CHUNK] {
         if index >= self.chunks.len() {
             self.chunks.resize(index + 1, None);
         }
-        let chunk = self.chunks[index].get_or_insert_with(|| Rc::new([0; CHUNK]));
-        Rc::make_mut(chunk)[key % CHUNK] = value;
+        unique(&mut self.chunks[index])
+    }
+
+    /// Sets the counter of `key`.
+    #[inline]
+    pub fn set(&mut self, key: usize, value: u32) {
+        *self.slot_mut(key) = value;
     }
 
     /// Adds one to the counter of `key` and returns the new value.
     #[inline]
     pub fn increment(&mut self, key: usize) -> u32 {
-        let value = self.get(key).wrapping_add(1);
-        self.set(key, value);
-        value
+        let slot = self.slot_mut(key);
+        *slot = slot.wrapping_add(1);
+        *slot
     }
 
     /// Bytes this table holds on its own (the chunks it does not share with a clone), for
@@ -75,6 +96,13 @@ impl KeyTable {
         self.chunks.len() * std::mem::size_of::<Option<Rc<[u32; CHUNK]>>>()
             + own * std::mem::size_of::<[u32; CHUNK]>()
     }
+}
+
+/// The chunk in `slot`, created if missing and copied if shared (no copy when this table is its
+/// only owner: the table never hands out weak references).
+#[inline(always)]
+fn unique(slot: &mut Option<Rc<[u32; CHUNK]>>) -> &mut [u32; CHUNK] {
+    Rc::make_mut(slot.get_or_insert_with(|| Rc::new([0; CHUNK])))
 }
 
 #[cfg(test)]

@@ -532,16 +532,12 @@ impl World {
         if state.last_seq.len() <= producer {
             state.last_seq.resize(producer + 1, KeyTable::default());
         }
-        let seqs = &mut state.last_seq[producer];
-        let key = record.key as usize;
-        let last = seqs.get(key);
-        if record.key_seq < last {
+        let last = state.last_seq[producer].slot_mut(record.key as usize);
+        if record.key_seq < *last {
             state.stats.out_of_order += 1;
             true
         } else {
-            if record.key_seq != last {
-                seqs.set(key, record.key_seq);
-            }
+            *last = record.key_seq;
             false
         }
     }
