@@ -6,6 +6,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use evflow::engine::queue::EventQueue;
 use evflow::engine::Simulation;
 use evflow::report::{run, Recorder, RunOptions};
+use evflow::session::Session;
 
 /// Push/pop through a queue holding ~64 pending events, as the engine's agenda does.
 fn kernel_queue(c: &mut Criterion) {
@@ -105,5 +106,32 @@ fn seek(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kernel_queue, model, seek);
+/// What a seek checkpoint costs (a clone of the simulation in the middle of the 1M-record
+/// pipeline), and a whole run through the web app's session (the engine plus the session's
+/// checkpoints, what the JS API's `runToEnd` does in the browser).
+fn session(c: &mut Criterion) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/scenarios/pipeline-1m.toml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let loaded = evflow::load_str(&text, path).unwrap();
+    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
+    simulation.step_until(simulation.end() / 2);
+    let mut group = c.benchmark_group("session");
+    group.sample_size(10);
+    group.bench_function("checkpoint_clone_pipeline_1m_midrun", |b| {
+        b.iter(|| simulation.clone())
+    });
+    group.bench_function("pipeline_1m_run_to_end", |b| {
+        b.iter(|| {
+            let mut session = Session::load(&text, "pipeline-1m.toml", None).unwrap();
+            session.run_to(session.end());
+            session.now()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, kernel_queue, model, seek, session);
 criterion_main!(benches);
