@@ -74,17 +74,23 @@ fn model(c: &mut Criterion) {
     );
 }
 
-/// Seeking in the 1M-record pipeline as the web app does: restore the nearest of 64
-/// checkpoints (a clone of the simulation and its recorder) and replay to the target. The
-/// benchmark seeks to just before the next checkpoint, the longest replay there is.
-fn seek(c: &mut Criterion) {
+/// The text of `benches/scenarios/pipeline-1m.toml` and a fresh simulation of it.
+fn pipeline_1m() -> (String, Simulation) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/benches/scenarios/pipeline-1m.toml"
     );
     let text = std::fs::read_to_string(path).unwrap();
     let loaded = evflow::load_str(&text, path).unwrap();
-    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
+    let simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
+    (text, simulation)
+}
+
+/// Seeking in the 1M-record pipeline as the web app does: restore the nearest of 64
+/// checkpoints (a clone of the simulation and its recorder) and replay to the target. The
+/// benchmark seeks to just before the next checkpoint, the longest replay there is.
+fn seek(c: &mut Criterion) {
+    let (_, mut simulation) = pipeline_1m();
     let mut recorder = Recorder::new(simulation.world(), 0, false);
     let span = simulation.end() / 64;
     let mut checkpoints = Vec::new();
@@ -110,13 +116,7 @@ fn seek(c: &mut Criterion) {
 /// pipeline), and a whole run through the web app's session (the engine plus the session's
 /// checkpoints, what the JS API's `runToEnd` does in the browser).
 fn session(c: &mut Criterion) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/benches/scenarios/pipeline-1m.toml"
-    );
-    let text = std::fs::read_to_string(path).unwrap();
-    let loaded = evflow::load_str(&text, path).unwrap();
-    let mut simulation = Simulation::from_scenario(&loaded.scenario, None).unwrap();
+    let (text, mut simulation) = pipeline_1m();
     simulation.step_until(simulation.end() / 2);
     let mut group = c.benchmark_group("session");
     group.sample_size(10);
