@@ -250,6 +250,12 @@ pub(crate) fn load(file: &str) -> std::result::Result<Loaded, String> {
     scenario::load_str(&text, file).map_err(|e| e.to_string())
 }
 
+/// [`load`] for commands that stop on a bad scenario: prints the error to stderr and gives
+/// `None` (the command then exits with status 2).
+pub(crate) fn load_or_report(file: &str) -> Option<Loaded> {
+    load(file).map_err(|message| eprintln!("{message}")).ok()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_command(
     file: &str,
@@ -261,12 +267,8 @@ fn run_command(
     check_invariants: bool,
     series: Option<&str>,
 ) -> Result<i32> {
-    let loaded = match load(file) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("{message}");
-            return Ok(2);
-        }
+    let Some(loaded) = load_or_report(file) else {
+        return Ok(2);
     };
     let options = RunOptions {
         seed,

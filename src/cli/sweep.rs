@@ -1,7 +1,7 @@
 //! `evflow sweep` (many seeds in parallel, percentiles of key metrics, pass rates of checks)
 //! and `evflow bench` (median wall time and records/s of a scenario).
 
-use super::{load, OutputFormat};
+use super::{load_or_report, OutputFormat};
 use anyhow::{bail, Context, Result};
 use evflow::report::{run, Report, RunOptions};
 use evflow::scenario::expect::{Check, Unit};
@@ -87,12 +87,8 @@ pub fn sweep_command(
     jobs: Option<usize>,
     format: OutputFormat,
 ) -> Result<i32> {
-    let loaded = match load(file) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("{message}");
-            return Ok(2);
-        }
+    let Some(loaded) = load_or_report(file) else {
+        return Ok(2);
     };
     let seeds = parse_seeds(seeds)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -204,12 +200,8 @@ fn check_label(check: &Check) -> String {
 }
 
 pub fn bench_command(file: &str, repeat: usize, json: bool) -> Result<i32> {
-    let loaded = match load(file) {
-        Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("{message}");
-            return Ok(2);
-        }
+    let Some(loaded) = load_or_report(file) else {
+        return Ok(2);
     };
     let options = RunOptions::default();
     let warm = run(&loaded.scenario, &options)?;

@@ -655,25 +655,14 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
             c.reference(&p, "event type", event, &event_names);
         }
         for (k, emit) in handler.emit.iter().enumerate() {
-            let p = vec![
-                key("group"),
-                PathSegment::Index(i),
-                key("handler"),
-                key("emit"),
-                PathSegment::Index(k),
-                key("topic"),
-            ];
-            c.reference(&p, "topic", &emit.topic, &topic_names);
+            let emit_path = |field: &str| {
+                let mut p = path("emit");
+                p.extend([PathSegment::Index(k), key(field)]);
+                p
+            };
+            c.reference(&emit_path("topic"), "topic", &emit.topic, &topic_names);
             if let Some(on) = &emit.on {
-                let p = vec![
-                    key("group"),
-                    PathSegment::Index(i),
-                    key("handler"),
-                    key("emit"),
-                    PathSegment::Index(k),
-                    key("on"),
-                ];
-                c.reference(&p, "event type", on, &event_names);
+                c.reference(&emit_path("on"), "event type", on, &event_names);
             }
         }
         if let Some(retry) = &handler.retry {
