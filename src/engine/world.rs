@@ -179,8 +179,10 @@ pub struct Producer {
     pub burst: Option<(u32, u64)>,
     /// Key model.
     pub keys: Keys,
-    /// Next per-key sequence numbers.
-    key_seq: KeyTable,
+    /// One row per entity key of this producer: column 0 is the last sequence number
+    /// stamped on the key, column `1 + g` the highest sequence group `g` processed (see
+    /// [`KeyTable`] for why they share a row).
+    pub(crate) entities: KeyTable,
     /// Maximum number of records, if any.
     pub limit: Option<u64>,
     /// Records produced so far.
@@ -594,7 +596,8 @@ impl World {
             arrival,
             burst,
             keys,
-            key_seq: KeyTable::with_keys(key_count),
+            // Groups are added first (`Simulation::from_scenario`), so every group has a column.
+            entities: KeyTable::new(key_count, 1 + self.groups.len()),
             limit,
             produced: 0,
             paused: false,
@@ -886,7 +889,7 @@ impl World {
         let key_seq = if key == NO_KEY {
             0
         } else {
-            p.key_seq.increment(key as usize)
+            p.entities.increment(key as usize, 0)
         };
         p.produced += 1;
         let mut record = Record::root(now, event_id, key, key_seq, producer, p.event_type);

@@ -14,7 +14,6 @@ use crate::backoff::{
     FixedBackOffExecution,
 };
 use crate::distribution::DurationDist;
-use crate::engine::key_table::KeyTable;
 use crate::kafka::log::{Record, NO_KEY};
 use crate::observer::{Disposition, Effect, SimEvent};
 use crate::scenario::model::{Idempotency, RetryMode};
@@ -210,12 +209,12 @@ pub struct HandlingState {
     applied: BitSet,
     /// The processed-event-id store.
     seen: BitSet,
-    /// Insertion order of `seen`, for the TTL.
+    /// Entries in `seen`.
+    seen_size: u64,
+    /// Insertion order of `seen`, kept only when entries expire (a TTL).
     seen_order: VecDeque<(SimTime, u64)>,
     /// The natural-key store: (producer, key, key sequence).
     natural: BTreeSet<(u16, u32, u32)>,
-    /// Highest key sequence processed per producer and key.
-    last_seq: Vec<KeyTable>,
     /// Next DLT offset to replay, per DLT partition.
     replay_cursor: Vec<u64>,
     /// Failure times of records still being retried, by event id.
@@ -527,17 +526,19 @@ impl World {
         if record.key == NO_KEY || record.key_seq == 0 {
             return false;
         }
-        let state = &mut self.groups[group as usize].handling;
-        let producer = record.producer as usize;
-        if state.last_seq.len() <= producer {
-            state.last_seq.resize(producer + 1, KeyTable::default());
+        let column = 1 + group as usize;
+        let Some(producer) = self.producers.get_mut(record.producer as usize) else {
+            return false;
+        };
+        if column >= producer.entities.columns() {
+            return false;
         }
-        let last = state.last_seq[producer].slot_mut(record.key as usize);
-        if record.key_seq < *last {
-            state.stats.out_of_order += 1;
+        let last = producer.entities.slot_mut(record.key as usize, column);
+        if record.key_seq < last.get() {
+            self.groups[group as usize].handling.stats.out_of_order += 1;
             true
         } else {
-            *last = record.key_seq;
+            last.set(record.key_seq);
             false
         }
     }
@@ -560,13 +561,19 @@ impl World {
                         }
                         state.seen_order.pop_front();
                         state.seen.remove(id);
+                        state.seen_size -= 1;
                     }
                 }
                 let fresh = state.seen.insert(record.event_id);
                 if fresh {
-                    state.seen_order.push_back((now, record.event_id));
+                    state.seen_size += 1;
+                    // Insertion order is only needed to expire entries; without a TTL it
+                    // would be a copy of the store that every checkpoint clones.
+                    if handler.dedup_ttl.is_some() {
+                        state.seen_order.push_back((now, record.event_id));
+                    }
                 }
-                state.stats.dedup_store_size = state.seen_order.len() as u64;
+                state.stats.dedup_store_size = state.seen_size;
                 !fresh
             }
             Idempotency::NaturalKey => {
