@@ -11,6 +11,7 @@ use crate::engine::world::{BitSet, Publisher};
 use crate::observer::{Disposition, Observer, SimEvent, SkipReason};
 use crate::time::SimTime;
 use hdrhistogram::Histogram;
+use std::rc::Rc;
 
 /// The most samples a series keeps before thinning.
 pub const SERIES_CAPACITY: usize = 2_048;
@@ -20,15 +21,22 @@ pub fn latency_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 86_400 * 1_000_000, 2).expect("static histogram bounds are valid")
 }
 
+/// Rows per storage chunk of a [`Series`].
+const SERIES_CHUNK_ROWS: usize = 64;
+
 /// Named columns sampled at common times; thinned by half when full.
+///
+/// Rows (the time, then one value per column) are stored in chunks shared between a series
+/// and its clones: the web app clones the recorder at each seek checkpoint, and copying the
+/// whole series (2,048 rows of up to a hundred columns) each time was a visible part of a run.
+/// Appending copies only the last chunk, and only right after a clone.
 #[derive(Clone, Debug, Default)]
 pub struct Series {
     /// Column names.
     pub names: Vec<String>,
-    /// Sample times.
-    pub times: Vec<SimTime>,
-    /// One vector per column, aligned with `times`.
-    pub columns: Vec<Vec<u64>>,
+    /// Row-major chunks of `SERIES_CHUNK_ROWS` rows of `1 + names.len()` values.
+    chunks: Vec<Rc<Vec<u64>>>,
+    rows: usize,
     /// Only every `stride`-th offered sample is kept.
     stride: u64,
     offered: u64,
@@ -37,14 +45,17 @@ pub struct Series {
 impl Series {
     /// An empty series with these columns.
     pub fn new(names: Vec<String>) -> Self {
-        let columns = vec![Vec::new(); names.len()];
         Series {
             names,
-            times: Vec::new(),
-            columns,
+            chunks: Vec::new(),
+            rows: 0,
             stride: 1,
             offered: 0,
         }
+    }
+
+    fn width(&self) -> usize {
+        1 + self.names.len()
     }
 
     /// Whether the next offered sample will be kept (callers skip computing rows that would
@@ -60,39 +71,97 @@ impl Series {
         if index % self.stride != 0 {
             return;
         }
-        if self.times.len() == SERIES_CAPACITY {
+        if self.rows == SERIES_CAPACITY {
             self.thin();
             if index % self.stride != 0 {
                 return;
             }
         }
-        self.times.push(time);
-        for (column, &value) in self.columns.iter_mut().zip(row) {
-            column.push(value);
+        self.push(time, row);
+    }
+
+    fn push(&mut self, time: SimTime, row: &[u64]) {
+        let width = self.width();
+        if self.rows % SERIES_CHUNK_ROWS == 0 {
+            self.chunks
+                .push(Rc::new(Vec::with_capacity(SERIES_CHUNK_ROWS * width)));
         }
+        let Some(last) = self.chunks.last_mut() else {
+            return;
+        };
+        if Rc::get_mut(last).is_none() {
+            // Shared with a clone: copy, with room for the whole chunk.
+            let mut copy = Vec::with_capacity(SERIES_CHUNK_ROWS * width);
+            copy.extend_from_slice(last);
+            *last = Rc::new(copy);
+        }
+        let chunk = Rc::make_mut(last);
+        chunk.push(time);
+        chunk.extend((0..width - 1).map(|c| row.get(c).copied().unwrap_or(0)));
+        self.rows += 1;
     }
 
     fn thin(&mut self) {
-        let keep = |v: &mut Vec<u64>| {
-            let mut i = 0;
-            v.retain(|_| {
-                i += 1;
-                (i - 1) % 2 == 0
-            });
-        };
-        keep(&mut self.times);
-        for column in &mut self.columns {
-            keep(column);
+        let kept: Vec<(SimTime, Vec<u64>)> = (0..self.rows)
+            .step_by(2)
+            .map(|r| (self.time(r), self.row(r).to_vec()))
+            .collect();
+        self.chunks.clear();
+        self.rows = 0;
+        for (time, row) in kept {
+            self.push(time, &row);
         }
         self.stride *= 2;
     }
 
-    /// The column named `name`.
-    pub fn column(&self, name: &str) -> Option<&[u64]> {
-        self.names
-            .iter()
-            .position(|n| n == name)
-            .map(|i| self.columns[i].as_slice())
+    /// The values (time first) of row `row`.
+    fn row(&self, row: usize) -> &[u64] {
+        let width = self.width();
+        let at = (row % SERIES_CHUNK_ROWS) * width;
+        &self.chunks[row / SERIES_CHUNK_ROWS][at..at + width]
+    }
+
+    /// Kept samples.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no sample was kept.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The time of sample `row`.
+    pub fn time(&self, row: usize) -> SimTime {
+        self.row(row)[0]
+    }
+
+    /// The value of column `column` (an index into `names`) at sample `row`.
+    pub fn value(&self, row: usize, column: usize) -> u64 {
+        self.row(row)[1 + column]
+    }
+
+    /// The index of the column named `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// All sample times (a copy).
+    pub fn times(&self) -> Vec<SimTime> {
+        (0..self.rows).map(|r| self.time(r)).collect()
+    }
+
+    /// The values of the column named `name` (a copy).
+    pub fn column(&self, name: &str) -> Option<Vec<u64>> {
+        let column = self.column_index(name)?;
+        Some((0..self.rows).map(|r| self.value(r, column)).collect())
+    }
+
+    /// Every column's values, in `names` order (a copy).
+    pub fn columns(&self) -> Vec<Vec<u64>> {
+        (0..self.names.len())
+            .map(|c| (0..self.rows).map(|r| self.value(r, c)).collect())
+            .collect()
     }
 }
 
@@ -338,12 +407,37 @@ mod tests {
         for t in 0..(SERIES_CAPACITY as u64 * 4) {
             series.offer(t, &[t]);
         }
-        assert!(series.times.len() <= SERIES_CAPACITY);
-        assert_eq!(series.times[0], 0);
-        assert!(*series.times.last().unwrap() >= SERIES_CAPACITY as u64 * 4 - 4);
+        let times = series.times();
+        assert!(times.len() <= SERIES_CAPACITY);
+        assert_eq!(times[0], 0);
+        assert!(*times.last().unwrap() >= SERIES_CAPACITY as u64 * 4 - 4);
         // Kept samples are evenly spaced.
-        let gaps: Vec<u64> = series.times.windows(2).map(|w| w[1] - w[0]).collect();
+        let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
         assert!(gaps.iter().all(|&g| g == gaps[0]));
-        assert_eq!(series.column("x").unwrap(), series.times.as_slice());
+        assert_eq!(series.column("x").unwrap(), times);
+    }
+
+    #[test]
+    fn a_cloned_series_is_a_snapshot() {
+        let mut series = Series::new(vec!["a".into(), "b".into()]);
+        for t in 0..100u64 {
+            series.offer(t, &[t, 2 * t]);
+        }
+        let snapshot = series.clone();
+        for t in 100..(SERIES_CAPACITY as u64 + 300) {
+            series.offer(t, &[t, 2 * t]);
+        }
+        assert_eq!(snapshot.len(), 100);
+        assert_eq!(
+            snapshot.column("b").unwrap(),
+            (0..100).map(|t| 2 * t).collect::<Vec<_>>()
+        );
+        assert_eq!(snapshot.time(99), 99);
+        assert!(series.len() <= SERIES_CAPACITY);
+        assert_eq!(
+            series.value(series.len() - 1, 0),
+            series.time(series.len() - 1)
+        );
+        assert_eq!(series.columns().len(), 2);
     }
 }

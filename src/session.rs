@@ -31,9 +31,13 @@ pub mod limits {
     pub const PARTITIONS: u32 = 2_000;
     /// Consumer instances over all groups.
     pub const INSTANCES: u32 = 500;
-    /// Checkpoints kept for seeking (thinned by half when full).
+    /// Checkpoints kept for seeking (thinned by half when full). One is taken every
+    /// 1/`CHECKPOINTS` of the simulated duration, so a run that is not thinned clones the
+    /// simulation this many times and a seek replays at most 1/64 of the run.
     pub const CHECKPOINTS: usize = 64;
-    /// Kernel steps between two checkpoints at first (doubles when the list is thinned).
+    /// Kernel steps after which a checkpoint is taken even before its time has come: a
+    /// stretch of simulated time much busier than the average (a burst) still gets its
+    /// checkpoints. Twice the average steps per checkpoint so far, at least this.
     pub const CHECKPOINT_STEPS: u64 = 20_000;
     /// Estimated memory all checkpoints together may hold (a run whose consumers fall far
     /// behind keeps many records in memory; its checkpoints are thinned sooner).
@@ -339,7 +343,8 @@ pub struct Session {
     /// The page's extra series.
     pub ui: UiMetrics,
     checkpoints: Vec<Checkpoint>,
-    checkpoint_gap: u64,
+    /// Simulated time between two checkpoints (doubles when the list is thinned).
+    checkpoint_every: SimTime,
     steps: u64,
     /// Events for the animation since the view last took them.
     pub flow: Vec<FlowEvent>,
@@ -383,6 +388,7 @@ impl Session {
             .map_err(|e| LoadError::Build(e.to_string()))?;
         let recorder = Recorder::new(sim.world(), 0, false);
         let ui = UiMetrics::new(&scenario);
+        let checkpoint_every = (sim.end() / limits::CHECKPOINTS as u64).max(1);
         let first = Checkpoint {
             steps: 0,
             bytes: footprint(sim.world()),
@@ -399,7 +405,7 @@ impl Session {
             recorder,
             ui,
             checkpoints: vec![first],
-            checkpoint_gap: limits::CHECKPOINT_STEPS,
+            checkpoint_every,
             steps: 0,
             flow: Vec::new(),
             collect_flow: false,
@@ -546,8 +552,17 @@ impl Session {
     }
 
     fn maybe_checkpoint(&mut self) {
-        let frontier = self.checkpoints.last().map_or(0, |c| c.steps);
-        if self.steps < frontier + self.checkpoint_gap {
+        let (frontier_steps, frontier_time) = self
+            .checkpoints
+            .last()
+            .map_or((0, 0), |c| (c.steps, c.sim.now()));
+        // Average steps per interval so far (none yet: the floor alone applies).
+        let average_steps =
+            frontier_steps / (self.checkpoints.len() as u64).saturating_sub(1).max(1);
+        let due_by_time = self.sim.now() >= frontier_time.saturating_add(self.checkpoint_every);
+        let due_by_steps = self.steps
+            >= frontier_steps + limits::CHECKPOINT_STEPS.max(average_steps.saturating_mul(2));
+        if !due_by_time && !due_by_steps {
             return;
         }
         self.checkpoints.push(Checkpoint {
@@ -568,7 +583,7 @@ impl Session {
                 i += 1;
                 (i - 1) % 2 == 0
             });
-            self.checkpoint_gap *= 2;
+            self.checkpoint_every = self.checkpoint_every.saturating_mul(2);
         }
     }
 

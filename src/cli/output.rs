@@ -243,10 +243,10 @@ pub fn series_csv(series: &Series) -> String {
         let _ = write!(out, ",{name}");
     }
     out.push('\n');
-    for (row, time) in series.times.iter().enumerate() {
-        let _ = write!(out, "{time}");
-        for column in &series.columns {
-            let _ = write!(out, ",{}", column[row]);
+    for row in 0..series.len() {
+        let _ = write!(out, "{}", series.time(row));
+        for column in 0..series.names.len() {
+            let _ = write!(out, ",{}", series.value(row, column));
         }
         out.push('\n');
     }

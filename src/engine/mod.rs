@@ -666,10 +666,10 @@ fn key_space(pattern: &KeyPattern, partitions: u32) -> KeySpace {
         suffix: pattern.suffix.clone(),
         count: pattern.count,
         ranged: pattern.ranged,
-        partition_of: Vec::new(),
+        partition_of: std::rc::Rc::from([]),
     };
     if pattern.count <= KeySpace::TABLE_LIMIT {
-        space.partition_of = space.all_partitions(partitions);
+        space.partition_of = space.all_partitions(partitions).into();
     }
     space
 }

@@ -32,6 +32,7 @@ use crate::rng::Stream;
 use crate::scenario::model::{ActionKind, Arrival, CommitPolicy, OffsetReset};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 /// A topic and its partition logs.
 #[derive(Clone, Debug)]
@@ -52,7 +53,7 @@ pub struct Topic {
     pub retained: bool,
     /// Partition of each key of a producer's key space in this topic (murmur2, computed on
     /// first use).
-    key_partitions: BTreeMap<u16, Vec<u32>>,
+    key_partitions: BTreeMap<u16, Rc<[u32]>>,
 }
 
 /// A producer's key space from a pattern such as `order-{1..10000}`.
@@ -71,7 +72,7 @@ pub struct KeySpace {
     /// The partition of each key in the producer's topic, computed once with Kafka's murmur2
     /// partitioner (empty for key spaces over [`KeySpace::TABLE_LIMIT`] keys, whose partitions
     /// are computed when drawn).
-    pub partition_of: Vec<u32>,
+    pub partition_of: Rc<[u32]>,
 }
 
 impl KeySpace {
@@ -943,7 +944,7 @@ impl World {
             let cache = self.topics[topic as usize]
                 .key_partitions
                 .entry(record.producer)
-                .or_insert_with(|| space.all_partitions(partitions));
+                .or_insert_with(|| space.all_partitions(partitions).into());
             return cache.get(record.key as usize).copied().unwrap_or(0);
         }
         if producer.topic == topic {
@@ -1818,7 +1819,7 @@ mod tests {
             suffix: suffix.into(),
             count,
             ranged,
-            partition_of: Vec::new(),
+            partition_of: Rc::from([]),
         }
     }
 

@@ -161,7 +161,9 @@ impl JsEvflow {
     /// The sampled series: `{ names, times_us, columns }`.
     pub fn series(&self) -> JsValue {
         let s = &self.session.recorder.metrics.series;
-        json(&serde_json::json!({ "names": s.names, "times_us": s.times, "columns": s.columns }))
+        json(
+            &serde_json::json!({ "names": s.names, "times_us": s.times(), "columns": s.columns() }),
+        )
     }
 
     /// Crashes instance `instance` of group `group` now (recorded as a timeline action).

@@ -54,11 +54,16 @@ fn thin_indices(len: usize, max: usize) -> Vec<usize> {
 
 /// Values of a column at the chosen rows, as `(seconds, value)`.
 pub fn column_points(series: &Series, column: &str, scale: f64) -> Option<Vec<(f64, f64)>> {
-    let values = series.column(column)?;
-    let idx = thin_indices(series.times.len(), 400);
+    let column = series.column_index(column)?;
+    let idx = thin_indices(series.len(), 400);
     Some(
         idx.iter()
-            .map(|&i| (series.times[i] as f64 / 1e6, values[i] as f64 * scale))
+            .map(|&i| {
+                (
+                    series.time(i) as f64 / 1e6,
+                    series.value(i, column) as f64 * scale,
+                )
+            })
             .collect(),
     )
 }
@@ -66,23 +71,23 @@ pub fn column_points(series: &Series, column: &str, scale: f64) -> Option<Vec<(f
 /// The per-second rate of a cumulative column, over windows of at least one second (so the
 /// line reads as a trend, not sampling noise).
 pub fn rate_points(series: &Series, column: &str) -> Option<Vec<(f64, f64)>> {
-    let values = series.column(column)?;
-    let n = series.times.len();
+    let column = series.column_index(column)?;
+    let n = series.len();
     let mut out = Vec::new();
     if n < 2 {
         return Some(out);
     }
-    let span = series.times[n - 1] - series.times[0];
+    let span = series.time(n - 1) - series.time(0);
     let window = (span / 150).max(1_000_000);
     let mut a = 0;
     for b in 1..n {
-        let dt = series.times[b] - series.times[a];
+        let dt = series.time(b) - series.time(a);
         if dt >= window || b == n - 1 {
             if dt > 0 {
-                out.push((
-                    series.times[b] as f64 / 1e6,
-                    values[b].saturating_sub(values[a]) as f64 / (dt as f64 / 1e6),
-                ));
+                let rise = series
+                    .value(b, column)
+                    .saturating_sub(series.value(a, column));
+                out.push((series.time(b) as f64 / 1e6, rise as f64 / (dt as f64 / 1e6)));
             }
             a = b;
         }

@@ -74,7 +74,8 @@ fn the_crashed_instances_partitions_stall_until_detection() {
     let run = run_checked(&seed_topology(CRASH_AT_10S), None);
     let series = &run.recorder.metrics.series;
     let lag = series.column("lag:payment-service:orders-5").unwrap();
-    let at = |t: u64| series.times.iter().position(|&x| x >= t).unwrap();
+    let times = series.times();
+    let at = |t: u64| times.iter().position(|&x| x >= t).unwrap();
     // Stalled for 10s at ~16 records/s per partition: well over 100 behind just before 20s.
     assert!(lag[at(19_900_000)] > 100, "{}", lag[at(19_900_000)]);
     // Drained again by the end: only the auto-commit sawtooth (up to 5s of this partition's
