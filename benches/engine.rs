@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use evflow::engine::queue::EventQueue;
 use evflow::engine::Simulation;
-use evflow::report::{run, Recorder, RunOptions};
+use evflow::report::{run, RunOptions};
 use evflow::session::Session;
 
 /// Push/pop through a queue holding ~64 pending events, as the engine's agenda does.
@@ -86,34 +86,31 @@ fn pipeline_1m() -> (String, Simulation) {
     (text, simulation)
 }
 
-/// Seeking in the 1M-record pipeline as the web app does: restore the nearest of 64
-/// checkpoints (a clone of the simulation and its recorder) and replay to the target. The
-/// benchmark seeks to just before the next checkpoint, the longest replay there is.
+/// Seeking in the 1M-record pipeline as the web app does: the session restores the nearest
+/// of its 64 checkpoints (a clone of the simulation and its recorder, with the per-entity
+/// tables rebuilt from the journaled writes up to it) and replays to the target. The benchmark
+/// seeks to just before the next checkpoint, the longest replay there is.
 fn seek(c: &mut Criterion) {
-    let (_, mut simulation) = pipeline_1m();
-    let mut recorder = Recorder::new(simulation.world(), 0, false);
-    let span = simulation.end() / 64;
-    let mut checkpoints = Vec::new();
-    for k in 0..64 {
-        simulation.step_until_with(k * span, &mut recorder);
-        checkpoints.push((simulation.clone(), recorder.clone()));
-    }
+    let (text, _) = pipeline_1m();
+    let mut session = Session::load(&text, "pipeline-1m.toml", None).unwrap();
+    let end = session.end();
+    session.run_to(end);
+    let span = end / 64;
     let mut group = c.benchmark_group("seek");
     group.sample_size(20);
     let mut k = 0;
     group.bench_function("pipeline_1m_worst_case", |b| {
         b.iter(|| {
             k = (k + 17) % 64;
-            let (mut simulation, mut recorder) = checkpoints[k].clone();
-            simulation.step_until_with(k as u64 * span + span - 1, &mut recorder);
-            simulation.now()
+            session.seek(k * span + span - 1, u64::MAX);
+            session.now()
         })
     });
     group.finish();
 }
 
-/// What a seek checkpoint costs (a clone of the simulation in the middle of the 1M-record
-/// pipeline), and a whole run through the web app's session (the engine plus the session's
+/// What a seek checkpoint costs (a clone of the simulation, without its per-entity tables,
+/// in the middle of the 1M-record pipeline), and a whole run through the web app's session (the engine plus the session's
 /// checkpoints, what the JS API's `runToEnd` does in the browser).
 fn session(c: &mut Criterion) {
     let (text, mut simulation) = pipeline_1m();
@@ -121,7 +118,7 @@ fn session(c: &mut Criterion) {
     let mut group = c.benchmark_group("session");
     group.sample_size(10);
     group.bench_function("checkpoint_clone_pipeline_1m_midrun", |b| {
-        b.iter(|| simulation.clone())
+        b.iter(|| simulation.clone_without_entities())
     });
     group.bench_function("pipeline_1m_run_to_end", |b| {
         b.iter(|| {

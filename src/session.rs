@@ -11,7 +11,7 @@
 //! replayed to the same moment. The exported file therefore replays the session exactly.
 
 use crate::engine::world::{InstanceState, World};
-use crate::engine::Simulation;
+use crate::engine::{EntityWrites, Simulation};
 use crate::metrics::Series;
 use crate::observer::{Observer, SimEvent};
 use crate::report::{summarize, Recorder, Report};
@@ -306,6 +306,11 @@ impl Observer for Tap<'_> {
 }
 
 #[derive(Clone)]
+///
+/// The simulation is stored without its per-entity tables (they can be tens of megabytes and
+/// random keys rewrite all of them between two checkpoints); `writes` holds what was written
+/// to them since the previous checkpoint, and a restore replays the writes of every checkpoint
+/// up to it (see `engine::key_table`).
 struct Checkpoint {
     steps: u64,
     /// Estimated bytes (records held by the partition logs dominate).
@@ -313,6 +318,8 @@ struct Checkpoint {
     sim: Simulation,
     recorder: Recorder,
     ui: UiMetrics,
+    /// Per-entity counter writes since the previous checkpoint.
+    writes: EntityWrites,
 }
 
 /// How an [`Session::advance`] call ended.
@@ -343,6 +350,11 @@ pub struct Session {
     /// The page's extra series.
     pub ui: UiMetrics,
     checkpoints: Vec<Checkpoint>,
+    /// How many checkpoints are kept before thinning ([`limits::CHECKPOINTS`]).
+    checkpoint_capacity: usize,
+    /// The checkpoint the live simulation's entity journal starts from (its writes since
+    /// then are journaled; replaying past a later checkpoint drops what it already holds).
+    journal_from: usize,
     /// Simulated time between two checkpoints (doubles when the list is thinned).
     checkpoint_every: SimTime,
     steps: u64,
@@ -384,17 +396,19 @@ impl Session {
                 limits::INSTANCES
             )));
         }
-        let sim = Simulation::from_scenario(&scenario, seed)
+        let mut sim = Simulation::from_scenario(&scenario, seed)
             .map_err(|e| LoadError::Build(e.to_string()))?;
+        sim.record_entity_writes();
         let recorder = Recorder::new(sim.world(), 0, false);
         let ui = UiMetrics::new(&scenario);
         let checkpoint_every = (sim.end() / limits::CHECKPOINTS as u64).max(1);
         let first = Checkpoint {
             steps: 0,
-            bytes: footprint(sim.world()),
-            sim: sim.clone(),
+            bytes: CHECKPOINT_FIXED_BYTES,
+            sim: sim.clone_without_entities(),
             recorder: recorder.clone(),
             ui: ui.clone(),
+            writes: sim.take_entity_writes(),
         };
         Ok(Session {
             text: text.to_string(),
@@ -405,6 +419,8 @@ impl Session {
             recorder,
             ui,
             checkpoints: vec![first],
+            checkpoint_capacity: limits::CHECKPOINTS,
+            journal_from: 0,
             checkpoint_every,
             steps: 0,
             flow: Vec::new(),
@@ -511,7 +527,7 @@ impl Session {
             self.sim.step_with(&mut tap);
             taken += 1;
             self.steps += 1;
-            self.maybe_checkpoint();
+            self.pass_checkpoint();
             if let Some(step) = self.step_hit.take() {
                 let pauses = self
                     .scenario
@@ -551,6 +567,35 @@ impl Session {
         }
     }
 
+    /// Keeps at most `capacity` checkpoints (at least 3) before thinning them by half: tests
+    /// use a small capacity to exercise thinning on short runs.
+    pub fn set_checkpoint_capacity(&mut self, capacity: usize) {
+        self.checkpoint_capacity = capacity.max(3);
+    }
+
+    /// How many checkpoints are held and their estimated bytes (records kept by the logs and
+    /// the per-entity writes).
+    pub fn checkpoint_footprint(&self) -> (usize, usize) {
+        (
+            self.checkpoints.len(),
+            self.checkpoints.iter().map(|c| c.bytes).sum(),
+        )
+    }
+
+    /// After a step: replaying through a stretch already checkpointed, drops the entity
+    /// writes the next checkpoint already holds; at the frontier, takes a checkpoint when due.
+    fn pass_checkpoint(&mut self) {
+        match self.checkpoints.get(self.journal_from + 1) {
+            Some(next) => {
+                if self.steps >= next.steps {
+                    self.sim.take_entity_writes();
+                    self.journal_from += 1;
+                }
+            }
+            None => self.maybe_checkpoint(),
+        }
+    }
+
     fn maybe_checkpoint(&mut self) {
         let (frontier_steps, frontier_time) = self
             .checkpoints
@@ -565,45 +610,67 @@ impl Session {
         if !due_by_time && !due_by_steps {
             return;
         }
+        let writes = self.sim.take_entity_writes();
+        let appended_before = self
+            .checkpoints
+            .last()
+            .map_or(0, |c| appended(c.sim.world()));
         self.checkpoints.push(Checkpoint {
             steps: self.steps,
-            bytes: footprint(self.sim.world()),
-            sim: self.sim.clone(),
+            bytes: footprint(self.sim.world(), appended_before, &writes),
+            sim: self.sim.clone_without_entities(),
             recorder: self.recorder.clone(),
             ui: self.ui.clone(),
+            writes,
         });
-        // Thin by half (keeping the first) when there are too many or they hold too much.
+        // Thin by half (keeping the first) when there are too many or they hold too much. The
+        // writes of a dropped checkpoint go to the next one kept.
         while self.checkpoints.len() > 2
-            && (self.checkpoints.len() >= limits::CHECKPOINTS
+            && (self.checkpoints.len() >= self.checkpoint_capacity
                 || self.checkpoints.iter().map(|c| c.bytes).sum::<usize>()
                     > limits::CHECKPOINT_BYTES)
         {
-            let mut i = 0;
-            self.checkpoints.retain(|_| {
-                i += 1;
-                (i - 1) % 2 == 0
-            });
+            let old = std::mem::take(&mut self.checkpoints);
+            let last = old.len() - 1;
+            let mut carried: Option<(EntityWrites, usize)> = None;
+            for (i, mut checkpoint) in old.into_iter().enumerate() {
+                if let Some((earlier, bytes)) = carried.take() {
+                    checkpoint.writes = concat_writes(earlier, checkpoint.writes);
+                    checkpoint.bytes += bytes.saturating_sub(CHECKPOINT_FIXED_BYTES);
+                }
+                // Keep even indexes and always the newest (the journal continues from it).
+                if i % 2 == 0 || i == last {
+                    self.checkpoints.push(checkpoint);
+                } else {
+                    carried = Some((checkpoint.writes, checkpoint.bytes));
+                }
+            }
             self.checkpoint_every = self.checkpoint_every.saturating_mul(2);
         }
+        self.journal_from = self.checkpoints.len() - 1;
     }
 
     /// Restores the latest checkpoint at or before `t` (used to seek backwards, or forwards
     /// over an already-computed stretch).
     fn restore_before(&mut self, t: SimTime) {
-        let Some(cp) = self
+        let Some(index) = self
             .checkpoints
             .iter()
-            .rev()
-            .find(|c| c.sim.now() <= t && !(c.sim.is_finished() && c.sim.now() > t))
+            .rposition(|c| c.sim.now() <= t && !(c.sim.is_finished() && c.sim.now() > t))
         else {
             return;
         };
+        let cp = &self.checkpoints[index];
         if t < self.now() || cp.steps > self.steps {
             self.sim = cp.sim.clone();
+            self.sim
+                .rebuild_entities(self.checkpoints[..=index].iter().map(|c| &c.writes));
+            self.sim.record_entity_writes();
             self.recorder = cp.recorder.clone();
             self.ui = cp.ui.clone();
             self.steps = cp.steps;
             self.step_hit = None;
+            self.journal_from = index;
         }
     }
 
@@ -747,14 +814,41 @@ fn name_at<T>(items: &[T], index: u16, name: fn(&T) -> &String) -> String {
         .map_or_else(|| "?".into(), |item| name(item).clone())
 }
 
-/// A rough size of a checkpoint of `world`: the records its partition logs hold, plus a
-/// fixed part for the rest (groups, histograms, series).
-fn footprint(world: &World) -> usize {
-    let records: usize = world
+/// Bytes a checkpoint's entity writes hold.
+fn writes_bytes(writes: &EntityWrites) -> usize {
+    writes
+        .iter()
+        .map(|w| w.len() * std::mem::size_of::<crate::engine::key_table::EntityWrite>())
+        .sum()
+}
+
+/// The writes of two consecutive stretches, in order.
+fn concat_writes(mut earlier: EntityWrites, later: EntityWrites) -> EntityWrites {
+    for (first, second) in earlier.iter_mut().zip(later) {
+        first.extend(second);
+    }
+    earlier
+}
+
+/// The fixed part of a checkpoint's estimated size: groups, histograms, id sets, the queue.
+const CHECKPOINT_FIXED_BYTES: usize = 1 << 20;
+
+/// Records appended to all partition logs so far.
+fn appended(world: &World) -> u64 {
+    world
         .topics
         .iter()
         .flat_map(|t| t.partitions.iter())
-        .map(|p| p.in_memory())
-        .sum();
-    records * std::mem::size_of::<crate::kafka::log::Record>() + (1 << 20)
+        .map(|p| p.end_offset())
+        .sum()
+}
+
+/// A rough size of what a checkpoint of `world` adds: the log chunks appended since the
+/// previous checkpoint (`appended_before` records; older chunks are shared with it), its
+/// entity writes and a fixed part for the rest.
+fn footprint(world: &World, appended_before: u64, writes: &EntityWrites) -> usize {
+    let records = appended(world).saturating_sub(appended_before) as usize;
+    records * std::mem::size_of::<crate::kafka::log::Record>()
+        + writes_bytes(writes)
+        + CHECKPOINT_FIXED_BYTES
 }

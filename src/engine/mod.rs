@@ -7,6 +7,7 @@
 //! [`crate::observer::Observer`].
 
 pub mod key_table;
+use key_table::KeyTable;
 pub mod queue;
 pub mod world;
 
@@ -81,6 +82,70 @@ pub struct Simulation {
     world: World,
     end: SimTime,
     finished: bool,
+}
+
+/// The per-entity counters written during a stretch of a run: one journal per producer (see
+/// [`key_table`]). A seek checkpoint stores these instead of a copy of the tables.
+pub type EntityWrites = Vec<Vec<key_table::EntityWrite>>;
+
+impl Simulation {
+    /// Starts journaling per-entity counter writes (see [`Simulation::take_entity_writes`]).
+    pub fn record_entity_writes(&mut self) {
+        for producer in &mut self.world.producers {
+            producer.entities.record_writes(true);
+        }
+    }
+
+    /// The per-entity writes since the last call (or since recording started).
+    pub fn take_entity_writes(&mut self) -> EntityWrites {
+        self.world
+            .producers
+            .iter_mut()
+            .map(|p| p.entities.take_writes())
+            .collect()
+    }
+
+    /// A clone whose per-entity tables are empty: a checkpoint that stores the entity writes
+    /// separately. Restore it with [`Simulation::rebuild_entities`].
+    pub fn clone_without_entities(&mut self) -> Simulation {
+        let tables: Vec<KeyTable> = self
+            .world
+            .producers
+            .iter_mut()
+            .map(|p| {
+                let empty = p.entities.empty_like();
+                std::mem::replace(&mut p.entities, empty)
+            })
+            .collect();
+        let copy = self.clone();
+        for (producer, table) in self.world.producers.iter_mut().zip(tables) {
+            producer.entities = table;
+        }
+        copy
+    }
+
+    /// Rebuilds the per-entity tables of a [`Simulation::clone_without_entities`] clone by
+    /// replaying every write from the start of the run up to its checkpoint, in order. The
+    /// journals stay off; call [`Simulation::record_entity_writes`] to go on recording.
+    pub fn rebuild_entities<'a>(&mut self, writes: impl IntoIterator<Item = &'a EntityWrites>) {
+        for producer in &mut self.world.producers {
+            producer.entities = producer.entities.empty_like();
+        }
+        for stretch in writes {
+            for (producer, journal) in self.world.producers.iter_mut().zip(stretch) {
+                producer.entities.apply(journal);
+            }
+        }
+    }
+
+    /// Bytes the per-entity tables hold (for the memory estimates of checkpoints).
+    pub fn entity_bytes(&self) -> usize {
+        self.world
+            .producers
+            .iter()
+            .map(|p| p.entities.allocated_bytes())
+            .sum()
+    }
 }
 
 /// Why a validated scenario could still not be built (should not happen: validation catches

@@ -890,7 +890,7 @@ impl World {
         let key_seq = if key == NO_KEY {
             0
         } else {
-            p.entities.increment(key as usize, 0)
+            p.entities.increment(key, 0)
         };
         p.produced += 1;
         let mut record = Record::root(now, event_id, key, key_seq, producer, p.event_type);

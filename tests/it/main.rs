@@ -12,3 +12,4 @@ mod patterns;
 mod properties;
 mod rebalance;
 mod redelivery;
+mod seeking;

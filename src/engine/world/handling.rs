@@ -533,12 +533,14 @@ impl World {
         if column >= producer.entities.columns() {
             return false;
         }
-        let last = producer.entities.slot_mut(record.key as usize, column);
-        if record.key_seq < last.get() {
+        let last = producer.entities.get(record.key, column);
+        if record.key_seq < last {
             self.groups[group as usize].handling.stats.out_of_order += 1;
             true
         } else {
-            last.set(record.key_seq);
+            if record.key_seq != last {
+                producer.entities.set(record.key, column, record.key_seq);
+            }
             false
         }
     }
