@@ -22,8 +22,8 @@
 //!   an empty table ([`KeyTable::apply`]), which costs far less than the replay of events the
 //!   seek does anyway.
 
-/// Counters per chunk (4 KB).
-const CHUNK_COUNTERS: usize = 1024;
+/// Counters per chunk (16 KB).
+const CHUNK_COUNTERS: usize = 4096;
 
 /// One write to a [`KeyTable`], as journaled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,8 +210,8 @@ mod tests {
         let mut table = KeyTable::new(1 << 24, 6);
         let before = table.allocated_bytes();
         table.set(12_345_678, 5, 1);
-        // 1024 / 6 rounds down to 128 rows of 6 counters.
-        assert_eq!(table.allocated_bytes() - before, 128 * 6 * 4);
+        // 4096 / 6 rounds down to 512 rows of 6 counters.
+        assert_eq!(table.allocated_bytes() - before, 512 * 6 * 4);
         assert_eq!(table.get(12_345_678, 5), 1);
     }
 

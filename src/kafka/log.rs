@@ -80,7 +80,7 @@ const SEGMENT_RECORDS: u64 = 4_096;
 /// Records per in-memory chunk. Full chunks are shared between a log and its clones (the web
 /// app's seek checkpoints clone the whole simulation); only the chunk being filled is copied,
 /// and only by the first append after a clone.
-const CHUNK_RECORDS: usize = 64;
+const CHUNK_RECORDS: usize = 256;
 
 /// An append-only partition log.
 ///
