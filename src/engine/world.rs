@@ -1178,7 +1178,7 @@ impl World {
             let mut take = available.min(budget);
             for n in 0..take as u64 {
                 let offset = from + n;
-                if let Some(&record) = log.get(offset) {
+                if let Some(record) = log.get(offset) {
                     if topic.due_delay > 0 && record.produced_at + topic.due_delay > now {
                         take = n as usize; // the rest of this retry topic is not due yet
                         break;

@@ -11,6 +11,7 @@
 //! uses memory proportional to the consumers' backlog, not to the run length.
 
 use crate::time::SimTime;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -77,22 +78,32 @@ impl Record {
 /// How many records are summarised in one dropped segment.
 const SEGMENT_RECORDS: u64 = 4_096;
 
-/// Records per in-memory chunk. Full chunks are shared between a log and its clones (the web
-/// app's seek checkpoints clone the whole simulation); only the chunk being filled is copied,
-/// and only by the first append after a clone.
+/// Records per in-memory chunk.
 const CHUNK_RECORDS: usize = 256;
+
+/// A chunk of records, shared by a log and its clones. Only the log whose view ends at the
+/// chunk's current length may append to it (see [`PartitionLog::append`]).
+type Chunk = Rc<RefCell<Vec<Record>>>;
 
 /// An append-only partition log.
 ///
-/// Records in memory sit in chunks of [`CHUNK_RECORDS`] behind `Rc`: cloning a log copies
-/// chunk pointers, not records. Before this, a checkpoint of the SimPy scenario copied every
-/// record still in memory (up to 8,191 per partition), about a fifth of a browser run.
+/// Records in memory sit in chunks of [`CHUNK_RECORDS`] shared between a log and its clones
+/// (the web app's seek checkpoints clone the whole simulation): cloning a log copies chunk
+/// pointers, not records. Before this, a checkpoint of the SimPy scenario copied every record
+/// still in memory (up to 8,191 per partition), about a fifth of a browser run.
+///
+/// Even the chunk being filled is shared: each log knows how many of its records are its own
+/// (`tail_len`). A log appends in place while the chunk ends where its view ends; a clone
+/// whose view was overtaken (the run it was cloned from went on) copies its prefix first. The
+/// live run thus never copies after a checkpoint; only a restored checkpoint does, once.
 #[derive(Clone, Debug)]
 pub struct PartitionLog {
     /// Full chunks; `chunks[0][0]` has offset `chunk_base`.
-    chunks: VecDeque<Rc<Vec<Record>>>,
-    /// The chunk being filled (fewer than `CHUNK_RECORDS` records), after the full ones.
-    tail: Rc<Vec<Record>>,
+    chunks: VecDeque<Chunk>,
+    /// The chunk being filled, after the full ones; its first `tail_len` records are this
+    /// log's (a clone may have appended more of its own).
+    tail: Chunk,
+    tail_len: usize,
     /// Offset of the first record of `chunks` (a multiple of `CHUNK_RECORDS`).
     chunk_base: u64,
     /// Records below this offset have left memory (released or deleted); the chunk holding it
@@ -107,11 +118,16 @@ pub struct PartitionLog {
     dropped_segments: VecDeque<(u64, SimTime)>,
 }
 
+fn new_chunk() -> Chunk {
+    Rc::new(RefCell::new(Vec::with_capacity(CHUNK_RECORDS)))
+}
+
 impl Default for PartitionLog {
     fn default() -> Self {
         PartitionLog {
             chunks: VecDeque::new(),
-            tail: Rc::new(Vec::with_capacity(CHUNK_RECORDS)),
+            tail: new_chunk(),
+            tail_len: 0,
             chunk_base: 0,
             memory_base: 0,
             end_offset: 0,
@@ -126,32 +142,33 @@ impl PartitionLog {
     #[inline]
     pub fn append(&mut self, record: Record) -> u64 {
         let offset = self.end_offset;
-        if Rc::get_mut(&mut self.tail).is_none() {
+        if self.tail.borrow().len() != self.tail_len {
             self.own_tail();
         }
-        let tail = Rc::make_mut(&mut self.tail);
-        tail.push(record);
-        if tail.len() == CHUNK_RECORDS {
+        self.tail.borrow_mut().push(record);
+        self.tail_len += 1;
+        if self.tail_len == CHUNK_RECORDS {
             self.seal();
         }
         self.end_offset += 1;
         offset
     }
 
-    /// Copies the tail away from a clone that shares it, with room for a whole chunk (a
-    /// plain clone would have no spare capacity and grow by reallocating).
+    /// Copies this log's records of the tail into a chunk of its own: a clone appended past
+    /// this log's view.
     #[cold]
     fn own_tail(&mut self) {
         let mut copy = Vec::with_capacity(CHUNK_RECORDS);
-        copy.extend_from_slice(&self.tail);
-        self.tail = Rc::new(copy);
+        copy.extend_from_slice(&self.tail.borrow()[..self.tail_len]);
+        self.tail = Rc::new(RefCell::new(copy));
     }
 
-    /// Moves the full tail to the shared chunks.
+    /// Moves the full tail to the full chunks.
     #[cold]
     fn seal(&mut self) {
-        let full = std::mem::replace(&mut self.tail, Rc::new(Vec::with_capacity(CHUNK_RECORDS)));
+        let full = std::mem::replace(&mut self.tail, new_chunk());
         self.chunks.push_back(full);
+        self.tail_len = 0;
     }
 
     /// The log-end offset (LEO).
@@ -169,7 +186,7 @@ impl PartitionLog {
     /// The record at `offset`, if it is still readable (not deleted by retention; `None` too for
     /// offsets at or beyond the end).
     #[inline]
-    pub fn get(&self, offset: u64) -> Option<&Record> {
+    pub fn get(&self, offset: u64) -> Option<Record> {
         if offset < self.start_offset || offset < self.memory_base {
             return None;
         }
@@ -178,12 +195,14 @@ impl PartitionLog {
 
     /// The record at `offset` if its chunk is allocated.
     #[inline]
-    fn stored(&self, offset: u64) -> Option<&Record> {
+    fn stored(&self, offset: u64) -> Option<Record> {
         let index = offset.checked_sub(self.chunk_base)? as usize;
         let (chunk, at) = (index / CHUNK_RECORDS, index % CHUNK_RECORDS);
         match self.chunks.get(chunk) {
-            Some(records) => records.get(at),
-            None if chunk == self.chunks.len() => self.tail.get(at),
+            Some(records) => records.borrow().get(at).copied(),
+            None if chunk == self.chunks.len() && at < self.tail_len => {
+                self.tail.borrow().get(at).copied()
+            }
             None => None,
         }
     }
@@ -223,7 +242,16 @@ impl PartitionLog {
 
     /// Forgets records below `offset` from memory (no group will read them again), keeping
     /// segment summaries so retention still moves the log-start offset correctly.
+    #[inline]
     pub fn release_below(&mut self, offset: u64) {
+        // Called every housekeeping tick for every partition: most calls have nothing to do.
+        if offset.min(self.end_offset) >= self.memory_base + SEGMENT_RECORDS {
+            self.release_segments(offset);
+        }
+    }
+
+    #[inline(never)]
+    fn release_segments(&mut self, offset: u64) {
         let offset = offset.min(self.end_offset);
         while self.memory_base + SEGMENT_RECORDS <= offset {
             let largest = (self.memory_base..self.memory_base + SEGMENT_RECORDS)
@@ -330,5 +358,39 @@ mod tests {
         assert_eq!(log.get(start).unwrap().produced_at, start);
         assert_eq!(log.chunks.len(), 1);
         assert_eq!(log.in_memory() as u64, n - start);
+    }
+
+    #[test]
+    fn clones_that_both_append_keep_their_own_records() {
+        let mut log = PartitionLog::default();
+        for t in 0..10 {
+            log.append(record(t));
+        }
+        let mut snapshot = log.clone();
+        // The live log appends in place: the snapshot still sees only its ten records.
+        log.append(record(100));
+        assert!(Rc::ptr_eq(&log.tail, &snapshot.tail));
+        assert!(snapshot.get(10).is_none());
+        // The snapshot appends too: it copies its prefix first.
+        snapshot.append(record(200));
+        assert!(!Rc::ptr_eq(&log.tail, &snapshot.tail));
+        assert_eq!(log.get(10).unwrap().produced_at, 100);
+        assert_eq!(snapshot.get(10).unwrap().produced_at, 200);
+        // A clone of the snapshot, then both go on past a chunk boundary.
+        let mut third = snapshot.clone();
+        for t in 0..CHUNK_RECORDS as u64 {
+            snapshot.append(record(1_000 + t));
+            third.append(record(5_000 + t));
+        }
+        for offset in 0..10 {
+            for l in [&log, &snapshot, &third] {
+                assert_eq!(l.get(offset).unwrap().produced_at, offset);
+            }
+        }
+        assert_eq!(snapshot.get(11).unwrap().produced_at, 1_000);
+        assert_eq!(third.get(11).unwrap().produced_at, 5_000);
+        assert_eq!(third.get(10).unwrap().produced_at, 200);
+        assert_eq!(log.end_offset(), 11);
+        assert_eq!(third.end_offset(), 11 + CHUNK_RECORDS as u64);
     }
 }

@@ -688,7 +688,7 @@ impl World {
         for (p, next) in cursor.iter_mut().enumerate() {
             let end = self.topics[dlt as usize].partitions[p].end_offset();
             while *next < end {
-                let record = self.topics[dlt as usize].partitions[p].get(*next).copied();
+                let record = self.topics[dlt as usize].partitions[p].get(*next);
                 *next += 1;
                 if let Some(mut record) = record {
                     record.attempts = 0;
