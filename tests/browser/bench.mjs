@@ -15,31 +15,19 @@
 // Prints one JSON object. Not part of scripts/test: figures, not assertions.
 
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, measureFrames, stressScenario } from './common.mjs';
+import { launchChromium, measureFrames, serveDirectory, stressScenario } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // EVFLOW_DIST: another build to measure (e.g. one made with a different opt-level).
 const DIST = process.env.EVFLOW_DIST ? path.resolve(process.env.EVFLOW_DIST) : path.join(ROOT, 'dist');
 const read = (p) => fs.readFileSync(path.join(ROOT, p), 'utf8');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
 const simpyArg = process.argv.indexOf('--simpy');
 const simpy = simpyArg > 0 ? process.argv[simpyArg + 1].split(',').map(Number) : null;
 
-const server = http.createServer((req, res) => {
-  const file = path.join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${server.address().port}/`;
+const { server, base } = await serveDirectory(DIST);
 
 const browser = await launchChromium();
 try {

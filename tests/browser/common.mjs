@@ -1,7 +1,34 @@
 // What the e2e tests and the browser benchmark share: how headless Chromium is launched
 // (offline, Debian's /usr/bin/chromium) and the frame-time measurement of the animated app,
 // which the e2e test asserts (the performance issue's 60 fps target) and bench.mjs prints.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.toml': 'text/plain; charset=utf-8',
+};
+
+/** Serves `dir` (a Trunk build) on a free local port, uncached; a directory serves its
+ * index.html. Resolves to `{ server, base }` with `base` ending in `/`. */
+export async function serveDirectory(dir) {
+  const root = path.resolve(dir);
+  const server = http.createServer((req, res) => {
+    let file = path.normalize(path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    fs.readFile(file, (err, data) => {
+      if (err) { res.writeHead(404).end('not found'); return; }
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(data);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${server.address().port}/` };
+}
 
 /** Debian's Chromium, headless, with nothing that reaches the network. */
 export function launchChromium() {

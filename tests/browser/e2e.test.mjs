@@ -9,24 +9,17 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, measureFrames, stressScenario, VSYNC_MS } from './common.mjs';
+import { launchChromium, measureFrames, serveDirectory, stressScenario, VSYNC_MS } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.resolve(process.env.EVFLOW_DIST || path.join(ROOT, 'dist'));
 const SHOTS = path.join(ROOT, 'target', 'screenshots');
 const BIN = process.env.EVFLOW_BIN || path.join(ROOT, 'target', 'release', 'evflow');
 const SEED_SCENARIO = fs.readFileSync(path.join(ROOT, 'scenarios', 'seed-topology.toml'), 'utf8');
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.toml': 'text/plain; charset=utf-8',
-};
 
 let server;
 let base;
@@ -35,19 +28,7 @@ let browser;
 before(async () => {
   assert.ok(fs.existsSync(path.join(DIST, 'index.html')), `no ${DIST}/index.html: run trunk build --release first`);
   fs.mkdirSync(SHOTS, { recursive: true });
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    let file = path.normalize(path.join(DIST, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, data) => {
-      if (err) { res.writeHead(404).end('not found'); return; }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(data);
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}/`;
+  ({ server, base } = await serveDirectory(DIST));
   browser = await launchChromium();
 });
 

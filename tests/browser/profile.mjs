@@ -9,9 +9,8 @@
 // wasm-opt), so the names are Rust paths. This is how the checkpoint costs fixed in the
 // performance issue were found: log and series clones, then per-entity table copies in malloc.
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { launchChromium } from './common.mjs';
+import { launchChromium, serveDirectory } from './common.mjs';
 
 const DIST = path.resolve(process.env.EVFLOW_DIST || 'target/profdist');
 const [file, repeatArg] = process.argv.slice(2);
@@ -22,22 +21,12 @@ if (!file) {
 const text = fs.readFileSync(file, 'utf8');
 const repeat = Number(repeatArg || 1);
 const top = Number(process.env.TOP || 30);
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
-const server = http.createServer((req, res) => {
-  const target = path.join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!target.startsWith(DIST) || !fs.existsSync(target) || fs.statSync(target).isDirectory()) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(target)] || 'application/octet-stream' });
-  fs.createReadStream(target).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { server, base } = await serveDirectory(DIST);
 const browser = await launchChromium();
 try {
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${server.address().port}/api.html`);
+  await page.goto(base + 'api.html');
   await page.waitForSelector('body[data-ready="1"]');
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
