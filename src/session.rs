@@ -611,13 +611,14 @@ impl Session {
             return;
         }
         let writes = self.sim.take_entity_writes();
-        let appended_before = self
-            .checkpoints
-            .last()
-            .map_or(0, |c| appended(c.sim.world()));
+        let bytes = footprint(
+            self.sim.world(),
+            self.checkpoints.last().map(|c| c.sim.world()),
+            &writes,
+        );
         self.checkpoints.push(Checkpoint {
             steps: self.steps,
-            bytes: footprint(self.sim.world(), appended_before, &writes),
+            bytes,
             sim: self.sim.clone_without_entities(),
             recorder: self.recorder.clone(),
             ui: self.ui.clone(),
@@ -833,22 +834,28 @@ fn concat_writes(mut earlier: EntityWrites, later: EntityWrites) -> EntityWrites
 /// The fixed part of a checkpoint's estimated size: groups, histograms, id sets, the queue.
 const CHECKPOINT_FIXED_BYTES: usize = 1 << 20;
 
-/// Records appended to all partition logs so far.
-fn appended(world: &World) -> u64 {
-    world
-        .topics
+/// A rough size of what a checkpoint of `world` adds: the log chunks it keeps alive that the
+/// previous checkpoint (`before`) does not share (per partition, records appended since then
+/// and still in memory), its entity writes, and a fixed part for the rest.
+fn footprint(world: &World, before: Option<&World>, writes: &EntityWrites) -> usize {
+    let logs = |w: &World| {
+        w.topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .map(|p| (p.end_offset(), p.in_memory() as u64))
+            .collect::<Vec<_>>()
+    };
+    let now = logs(world);
+    let previous = before.map(logs).unwrap_or_default();
+    let records: u64 = now
         .iter()
-        .flat_map(|t| t.partitions.iter())
-        .map(|p| p.end_offset())
-        .sum()
-}
-
-/// A rough size of what a checkpoint of `world` adds: the log chunks appended since the
-/// previous checkpoint (`appended_before` records; older chunks are shared with it), its
-/// entity writes and a fixed part for the rest.
-fn footprint(world: &World, appended_before: u64, writes: &EntityWrites) -> usize {
-    let records = appended(world).saturating_sub(appended_before) as usize;
-    records * std::mem::size_of::<crate::kafka::log::Record>()
+        .enumerate()
+        .map(|(i, &(end, in_memory))| {
+            let previous_end = previous.get(i).map_or(0, |&(end, _)| end);
+            in_memory.min(end.saturating_sub(previous_end))
+        })
+        .sum();
+    records as usize * std::mem::size_of::<crate::kafka::log::Record>()
         + writes_bytes(writes)
         + CHECKPOINT_FIXED_BYTES
 }
