@@ -25,8 +25,8 @@ use super::queue::EventQueue;
 use crate::distribution::{exponential, DurationDist, KeyChooser};
 use crate::kafka::assignor::{self, AssignorKind, Subscription, TopicPartition};
 use crate::kafka::log::{PartitionLog, Record, NO_KEY};
-use crate::kafka::partitioner::partition_for_key;
 use crate::kafka::partitioner::StickyPartitioner;
+use crate::kafka::partitioner::{murmur2, partition_for_key, to_positive};
 use crate::observer::{SimEvent, SkipReason};
 use crate::rng::Stream;
 use crate::scenario::model::{ActionKind, Arrival, CommitPolicy, OffsetReset};
@@ -84,6 +84,12 @@ impl KeySpace {
     /// on the stack rather than in a `String`.
     pub fn partition(&self, index: u32, partitions: u32) -> u32 {
         self.with_key(index, |key| partition_for_key(key, partitions))
+    }
+
+    /// Kafka's `toPositive(murmur2(key))` of key `index`: its partition among `n` partitions
+    /// is this modulo `n` (as in [`partition_for_key`]).
+    pub fn key_hash(&self, index: u32) -> u32 {
+        self.with_key(index, |key| to_positive(murmur2(key)) as u32)
     }
 
     /// The partitions of every key, in key order.
@@ -180,9 +186,9 @@ pub struct Producer {
     pub burst: Option<(u32, u64)>,
     /// Key model.
     pub keys: Keys,
-    /// One row per entity key of this producer: column 0 is the last sequence number
-    /// stamped on the key, column `1 + g` the highest sequence group `g` processed (see
-    /// [`KeyTable`] for why they share a row).
+    /// One row per entity key of this producer (columns: [`ENTITY_SEQ`], the cached key
+    /// hash, then [`ENTITY_GROUPS`]` + g` per group; see [`KeyTable`] for why they share a
+    /// row).
     pub(crate) entities: KeyTable,
     /// Maximum number of records, if any.
     pub limit: Option<u64>,
@@ -598,7 +604,7 @@ impl World {
             burst,
             keys,
             // Groups are added first (`Simulation::from_scenario`), so every group has a column.
-            entities: KeyTable::new(key_count, 1 + self.groups.len()),
+            entities: KeyTable::new(key_count, ENTITY_GROUPS + self.groups.len()),
             limit,
             produced: 0,
             paused: false,
@@ -890,7 +896,7 @@ impl World {
         let key_seq = if key == NO_KEY {
             0
         } else {
-            p.entities.increment(key, 0)
+            p.entities.increment(key, ENTITY_SEQ)
         };
         p.produced += 1;
         let mut record = Record::root(now, event_id, key, key_seq, producer, p.event_type);
@@ -932,14 +938,25 @@ impl World {
             let Some(space) = producer.keys.space() else {
                 return 0;
             };
-            if producer.topic == topic {
-                return match space.partition_of.get(record.key as usize) {
-                    Some(&p) => p,
-                    None => space.partition(record.key, partitions),
-                };
+            if let Some(&p) = space.partition_of.get(record.key as usize) {
+                if producer.topic == topic {
+                    return p;
+                }
             }
             if space.count > KeySpace::TABLE_LIMIT {
-                return space.partition(record.key, partitions);
+                // Too many keys to tabulate per topic: the key's murmur2 hash is kept in its
+                // entity row (topic-independent), computed on first use.
+                let cached = producer.entities.get(record.key, ENTITY_HASH);
+                let hash = if cached & KNOWN_HASH != 0 {
+                    cached & !KNOWN_HASH
+                } else {
+                    let hash = space.key_hash(record.key);
+                    producer
+                        .entities
+                        .set(record.key, ENTITY_HASH, hash | KNOWN_HASH);
+                    hash
+                };
+                return hash % partitions;
             }
             let cache = self.topics[topic as usize]
                 .key_partitions
@@ -1778,6 +1795,15 @@ impl World {
         }
     }
 }
+
+/// Columns of a producer's entity rows ([`Producer::entities`]): the last sequence number
+/// stamped on the key, its cached murmur2 hash (with [`KNOWN_HASH`] set), then one column per
+/// group (`ENTITY_GROUPS + g`: the highest sequence group `g` processed).
+pub(crate) const ENTITY_SEQ: usize = 0;
+const ENTITY_HASH: usize = 1;
+pub(crate) const ENTITY_GROUPS: usize = 2;
+/// Marks a cached hash (a positive murmur2 hash never has the top bit set).
+const KNOWN_HASH: u32 = 1 << 31;
 
 /// How often retention is applied and unreadable records are freed.
 const HOUSEKEEPING_INTERVAL: SimTime = crate::time::SECONDS;

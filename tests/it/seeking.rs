@@ -112,8 +112,9 @@ processing = "exp(1ms)"
     assert!(count <= 64, "{count} checkpoints");
     // The estimate counts 1 MB per checkpoint for the fixed part, the log chunks each adds
     // (20,000 records of 56 bytes in all: they are shared, not copied) and the writes
-    // (20,000 records × 3 writes × 12 bytes).
-    let shared = 20_000 * 56 + 20_000 * 3 * 12;
+    // (20,000 records × 4 writes of 12 bytes: the key's sequence, its cached partition hash,
+    // each group's highest sequence).
+    let shared = 20_000 * 56 + 20_000 * 4 * 12;
     assert!(
         bytes <= count * (1 << 20) + shared + (1 << 16),
         "{count} checkpoints, {bytes} bytes"

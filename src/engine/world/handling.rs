@@ -526,7 +526,7 @@ impl World {
         if record.key == NO_KEY || record.key_seq == 0 {
             return false;
         }
-        let column = 1 + group as usize;
+        let column = super::ENTITY_GROUPS + group as usize;
         let Some(producer) = self.producers.get_mut(record.producer as usize) else {
             return false;
         };
