@@ -7,9 +7,10 @@
 //   - benches/scenarios/simpy-blocking.toml and simpy-topics.toml (records/s; with --simpy the
 //     SimPy baseline's records/s, as printed by scripts/bench-simpy, gives the ratio),
 //   - benches/scenarios/pipeline-1m.toml (about a million records through five services),
-//   - "seek": replaying the 1M-record run from a checkpoint to a random time (what the app's
-//     scrubber does) is bounded by the replay from the nearest checkpoint, measured here as
-//     the time to run the first 1/64 of the run (the app keeps 64 checkpoints),
+//   - "seek": after a whole run of the 1M-record pipeline, `runUntil` to 12 times just before a
+//     checkpoint (the longest replays there are: the session restores the checkpoint before,
+//     rebuilds its per-entity tables from the journal, and replays 1/64 of the run), in an
+//     order that jumps backwards and forwards; the slowest and the median,
 //   - "frames": rAF frame times of the app (index.html, 1280×900) animating the seed topology
 //     at 3,000 records/s, about 6,000 events in flight (the e2e test asserts p95 < 16.7 ms).
 // Prints one JSON object. Not part of scripts/test: figures, not assertions.
@@ -57,12 +58,20 @@ try {
       return { median_ms: +median.toFixed(1), records: report.counters.produced, records_per_s: Math.round(report.counters.produced / (median / 1000)), trace_hash: report.trace_hash };
     };
     const out = { blocking: time(texts.blocking, 5), nonblocking: time(texts.nonblocking, 5), pipeline_1m: time(texts.pipeline, 3) };
-    // Seek: the replay from the nearest of 64 checkpoints covers at most 1/64 of the run.
+    // Seek: worst cases, just before checkpoints k/64 (k visited out of order).
     const sim = new Evflow(texts.pipeline);
-    const t0 = performance.now();
-    sim.runUntil(sim.duration / 64);
-    out.seek_ms = +(performance.now() - t0).toFixed(1);
+    sim.runToEnd();
+    const seeks = [];
+    for (let i = 1; i <= 12; i++) {
+      const k = (i * 23) % 64;
+      const t0 = performance.now();
+      sim.runUntil(((k + 1) * sim.duration) / 64 - 0.000001);
+      seeks.push(performance.now() - t0);
+    }
     sim.free();
+    seeks.sort((a, b) => a - b);
+    out.seek_ms = +seeks[seeks.length - 1].toFixed(1);
+    out.seek_median_ms = +seeks[seeks.length / 2].toFixed(1);
     return out;
   }, texts);
   const stress = await page.evaluate((t) => window.evflow.encodeScenario(t), stressScenario(read('scenarios/seed-topology.toml')));
