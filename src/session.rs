@@ -309,8 +309,9 @@ impl Observer for Tap<'_> {
 ///
 /// The simulation is stored without its per-entity tables (they can be tens of megabytes and
 /// random keys rewrite all of them between two checkpoints); `writes` holds what was written
-/// to them since the previous checkpoint, and a restore replays the writes of every checkpoint
-/// up to it (see `engine::key_table`).
+/// to them since the previous checkpoint. A restore replays the writes of every checkpoint up
+/// to it, or undoes or redoes those between the live run and it, whichever is fewer (see
+/// `Session::move_entities_to` and `engine::key_table`).
 struct Checkpoint {
     steps: u64,
     /// Estimated bytes (records held by the partition logs dominate).
@@ -663,16 +664,49 @@ impl Session {
         };
         let cp = &self.checkpoints[index];
         if t < self.now() || cp.steps > self.steps {
-            self.sim = cp.sim.clone();
-            self.sim
-                .rebuild_entities(self.checkpoints[..=index].iter().map(|c| &c.writes));
-            self.sim.record_entity_writes();
+            let mut sim = cp.sim.clone();
+            self.move_entities_to(&mut sim, index);
+            self.sim = sim;
+            let cp = &self.checkpoints[index];
             self.recorder = cp.recorder.clone();
             self.ui = cp.ui.clone();
             self.steps = cp.steps;
             self.step_hit = None;
             self.journal_from = index;
         }
+    }
+
+    /// Gives `restored` (a clone of checkpoint `index`, without entity tables) the tables as
+    /// they were at that checkpoint, the cheaper way: either take the live tables and undo or
+    /// redo the journaled writes between the live run and the checkpoint (a seek near the
+    /// current time costs little), or rebuild them from every write up to the checkpoint.
+    fn move_entities_to(&mut self, restored: &mut Simulation, index: usize) {
+        let live = self.sim.take_entity_writes();
+        let from = self.journal_from;
+        let count = |stretches: &[Checkpoint]| -> usize {
+            stretches
+                .iter()
+                .map(|c| c.writes.iter().map(Vec::len).sum::<usize>())
+                .sum()
+        };
+        let between = if index < from {
+            &self.checkpoints[index + 1..=from]
+        } else {
+            &self.checkpoints[from + 1..=index]
+        };
+        let incremental = live.iter().map(Vec::len).sum::<usize>() + count(between);
+        if incremental <= count(&self.checkpoints[..=index]) {
+            restored.put_entity_tables(self.sim.take_entity_tables());
+            restored.undo_entity_writes(std::iter::once(&live));
+            if index < from {
+                restored.undo_entity_writes(between.iter().rev().map(|c| &c.writes));
+            } else {
+                restored.apply_entity_writes(between.iter().map(|c| &c.writes));
+            }
+        } else {
+            restored.rebuild_entities(self.checkpoints[..=index].iter().map(|c| &c.writes));
+        }
+        restored.record_entity_writes();
     }
 
     /// Moves to time `t`: restores a checkpoint when useful, then replays with a budget.

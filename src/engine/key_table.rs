@@ -18,9 +18,10 @@
 //!   per run to seek. Random keys touch every part of the table between two checkpoints, so
 //!   copy-on-write chunks copied the whole table at each one: 1.5 GB for the pipeline, and
 //!   most of the run in the allocator. Instead a table can record its writes; a checkpoint
-//!   keeps the writes since the previous one (12 bytes each), and a restore replays them onto
-//!   an empty table ([`KeyTable::apply`]), which costs far less than the replay of events the
-//!   seek does anyway.
+//!   keeps the writes since the previous one (16 bytes each, with the old value), and a
+//!   restore either replays them onto an empty table ([`KeyTable::apply`]) or takes the live
+//!   table and undoes or redoes the writes in between ([`KeyTable::undo`]), whichever touches
+//!   fewer writes.
 
 /// Counters per chunk (16 KB).
 const CHUNK_COUNTERS: usize = 4096;
@@ -30,6 +31,8 @@ const CHUNK_COUNTERS: usize = 4096;
 pub struct EntityWrite {
     key: u32,
     column: u32,
+    /// The value before the write, so that a journal can be undone as well as replayed.
+    old: u32,
     value: u32,
 }
 
@@ -103,11 +106,12 @@ impl KeyTable {
     /// Sets the counter of `(key, column)`, journaling the write when recording.
     #[inline]
     pub fn set(&mut self, key: u32, column: usize, value: u32) {
-        self.write(key, column, value);
+        let old = self.write(key, column, value);
         if let Some(journal) = &mut self.journal {
             journal.push(EntityWrite {
                 key,
                 column: column as u32,
+                old,
                 value,
             });
         }
@@ -121,13 +125,15 @@ impl KeyTable {
         value
     }
 
+    /// Writes a counter; returns its previous value.
     #[inline(always)]
-    fn write(&mut self, key: u32, column: usize, value: u32) {
+    fn write(&mut self, key: u32, column: usize, value: u32) -> u32 {
         let (chunk, at) = self.position(key, column);
-        match self.chunks.get_mut(chunk) {
-            Some(Some(counters)) => counters[at] = value,
-            _ => self.allocate(chunk)[at] = value,
-        }
+        let slot = match self.chunks.get_mut(chunk) {
+            Some(Some(counters)) => &mut counters[at],
+            _ => &mut self.allocate(chunk)[at],
+        };
+        std::mem::replace(slot, value)
     }
 
     /// Creates chunk `index` (growing the table if the key lies beyond it).
@@ -158,6 +164,14 @@ impl KeyTable {
     pub fn apply(&mut self, writes: &[EntityWrite]) {
         for w in writes {
             self.write(w.key, w.column as usize, w.value);
+        }
+    }
+
+    /// Takes journaled writes back, newest first (not journaled): the table returns to its
+    /// state before them.
+    pub fn undo(&mut self, writes: &[EntityWrite]) {
+        for w in writes.iter().rev() {
+            self.write(w.key, w.column as usize, w.old);
         }
     }
 
@@ -239,6 +253,7 @@ mod tests {
         rebuilt.apply(&[EntityWrite {
             key: 7,
             column: 0,
+            old: 0,
             value: 99,
         }]);
         for journal in &journals {
@@ -254,5 +269,18 @@ mod tests {
             }
         }
         assert!(table.take_writes().is_empty());
+        // Undoing the journals, newest first, returns to the state before recording.
+        for journal in journals.iter().rev() {
+            table.undo(journal);
+        }
+        for key in 0..60_000 {
+            for column in 0..3 {
+                assert_eq!(
+                    table.get(key, column),
+                    base.get(key, column),
+                    "{key}/{column}"
+                );
+            }
+        }
     }
 }

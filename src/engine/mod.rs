@@ -108,19 +108,9 @@ impl Simulation {
     /// A clone whose per-entity tables are empty: a checkpoint that stores the entity writes
     /// separately. Restore it with [`Simulation::rebuild_entities`].
     pub fn clone_without_entities(&mut self) -> Simulation {
-        let tables: Vec<KeyTable> = self
-            .world
-            .producers
-            .iter_mut()
-            .map(|p| {
-                let empty = p.entities.empty_like();
-                std::mem::replace(&mut p.entities, empty)
-            })
-            .collect();
+        let tables = self.take_entity_tables();
         let copy = self.clone();
-        for (producer, table) in self.world.producers.iter_mut().zip(tables) {
-            producer.entities = table;
-        }
+        self.put_entity_tables(tables);
         copy
     }
 
@@ -131,10 +121,45 @@ impl Simulation {
         for producer in &mut self.world.producers {
             producer.entities = producer.entities.empty_like();
         }
+        self.apply_entity_writes(writes);
+    }
+
+    /// Replays stretches of entity writes onto the tables, oldest first.
+    pub fn apply_entity_writes<'a>(&mut self, writes: impl IntoIterator<Item = &'a EntityWrites>) {
         for stretch in writes {
             for (producer, journal) in self.world.producers.iter_mut().zip(stretch) {
                 producer.entities.apply(journal);
             }
+        }
+    }
+
+    /// Takes stretches of entity writes back, given newest first: the tables return to their
+    /// state before the oldest of them.
+    pub fn undo_entity_writes<'a>(&mut self, writes: impl IntoIterator<Item = &'a EntityWrites>) {
+        for stretch in writes {
+            for (producer, journal) in self.world.producers.iter_mut().zip(stretch) {
+                producer.entities.undo(journal);
+            }
+        }
+    }
+
+    /// Moves the per-entity tables out, leaving empty ones of the same shape (to hand them to
+    /// a restored checkpoint of the same run with [`Simulation::put_entity_tables`]).
+    pub fn take_entity_tables(&mut self) -> Vec<KeyTable> {
+        self.world
+            .producers
+            .iter_mut()
+            .map(|p| {
+                let empty = p.entities.empty_like();
+                std::mem::replace(&mut p.entities, empty)
+            })
+            .collect()
+    }
+
+    /// Installs per-entity tables taken from a simulation of the same scenario.
+    pub fn put_entity_tables(&mut self, tables: Vec<KeyTable>) {
+        for (producer, table) in self.world.producers.iter_mut().zip(tables) {
+            producer.entities = table;
         }
     }
 

@@ -66,6 +66,17 @@ fn seeking_in_the_retry_scenario_keeps_sequences_and_order_counts() {
 }
 
 #[test]
+fn small_seeks_near_the_current_time_undo_and_redo_the_journal() {
+    // From the end, short steps back (the live tables are taken over and the journaled
+    // writes since each checkpoint undone), then forward again (redone).
+    let text = scenario("ecommerce-pipeline");
+    let end = straight(&text, u64::MAX).end();
+    let back: Vec<u64> = (1..=4).map(|k| end - k * end / 40).collect();
+    let forth: Vec<u64> = back.iter().rev().map(|t| t + end / 80).collect();
+    seek_around("ecommerce-pipeline", &[back, forth].concat(), None);
+}
+
+#[test]
 fn seeking_through_thinned_checkpoints_replays_identically() {
     // Four checkpoints at most: the list is thinned many times, carrying the entity writes of
     // every dropped checkpoint to the next one kept.
@@ -112,9 +123,9 @@ processing = "exp(1ms)"
     assert!(count <= 64, "{count} checkpoints");
     // The estimate counts 1 MB per checkpoint for the fixed part, the log chunks each adds
     // (20,000 records of 56 bytes in all: they are shared, not copied) and the writes
-    // (20,000 records × 4 writes of 12 bytes: the key's sequence, its cached partition hash,
+    // (20,000 records × 4 writes of 16 bytes: the key's sequence, its cached partition hash,
     // each group's highest sequence).
-    let shared = 20_000 * 56 + 20_000 * 4 * 12;
+    let shared = 20_000 * 56 + 20_000 * 4 * 16;
     assert!(
         bytes <= count * (1 << 20) + shared + (1 << 16),
         "{count} checkpoints, {bytes} bytes"
