@@ -259,27 +259,20 @@ mod tests {
         for journal in &journals {
             rebuilt.apply(journal);
         }
-        for key in 0..60_000 {
-            for column in 0..3 {
-                assert_eq!(
-                    rebuilt.get(key, column),
-                    table.get(key, column),
-                    "{key}/{column}"
-                );
-            }
-        }
+        assert_same(&rebuilt, &table, 60_000);
         assert!(table.take_writes().is_empty());
         // Undoing the journals, newest first, returns to the state before recording.
         for journal in journals.iter().rev() {
             table.undo(journal);
         }
-        for key in 0..60_000 {
-            for column in 0..3 {
-                assert_eq!(
-                    table.get(key, column),
-                    base.get(key, column),
-                    "{key}/{column}"
-                );
+        assert_same(&table, &base, 60_000);
+    }
+
+    /// Every counter of keys `0..keys` is equal in `a` and `b`.
+    fn assert_same(a: &KeyTable, b: &KeyTable, keys: u32) {
+        for key in 0..keys {
+            for column in 0..a.columns() {
+                assert_eq!(a.get(key, column), b.get(key, column), "{key}/{column}");
             }
         }
     }

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, measureFrames, serveDirectory, stressScenario } from './common.mjs';
+import { launchChromium, measureFrames, openApiPage, serveDirectory, stressScenario } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // EVFLOW_DIST: another build to measure (e.g. one made with a different opt-level).
@@ -32,9 +32,7 @@ const { server, base } = await serveDirectory(DIST);
 
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage();
-  await page.goto(base + 'api.html');
-  await page.waitForSelector('body[data-ready="1"]');
+  const page = await openApiPage(browser, base);
   const texts = {
     blocking: read('benches/scenarios/simpy-blocking.toml'),
     nonblocking: read('benches/scenarios/simpy-topics.toml'),

@@ -12,6 +12,14 @@ const TYPES = {
   '.png': 'image/png', '.toml': 'text/plain; charset=utf-8',
 };
 
+/** A new page on the JS API example (api.html), once its module has loaded. */
+export async function openApiPage(browser, base) {
+  const page = await browser.newPage();
+  await page.goto(base + 'api.html');
+  await page.waitForSelector('body[data-ready="1"]');
+  return page;
+}
+
 /** Serves `dir` (a Trunk build) on a free local port, uncached; a directory serves its
  * index.html. Resolves to `{ server, base }` with `base` ending in `/`. */
 export async function serveDirectory(dir) {

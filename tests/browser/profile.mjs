@@ -10,7 +10,7 @@
 // performance issue were found: log and series clones, then per-entity table copies in malloc.
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium, serveDirectory } from './common.mjs';
+import { launchChromium, openApiPage, serveDirectory } from './common.mjs';
 
 const DIST = path.resolve(process.env.EVFLOW_DIST || 'target/profdist');
 const [file, repeatArg] = process.argv.slice(2);
@@ -25,9 +25,7 @@ const top = Number(process.env.TOP || 30);
 const { server, base } = await serveDirectory(DIST);
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage();
-  await page.goto(base + 'api.html');
-  await page.waitForSelector('body[data-ready="1"]');
+  const page = await openApiPage(browser, base);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
