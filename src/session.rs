@@ -220,7 +220,7 @@ impl UiMetrics {
             .max(scenario.duration.0.micros() / 300)
             .max(250 * MILLIS);
         UiMetrics {
-            window: Histogram::new_with_bounds(1, 86_400 * 1_000_000, 2).expect("valid bounds"),
+            window: crate::metrics::latency_histogram(),
             window_start: 0,
             window_len,
             latency: Series::new(vec!["p50".into(), "p90".into(), "p99".into()]),
@@ -684,17 +684,14 @@ impl Session {
         let live = self.sim.take_entity_writes();
         let from = self.journal_from;
         let count = |stretches: &[Checkpoint]| -> usize {
-            stretches
-                .iter()
-                .map(|c| c.writes.iter().map(Vec::len).sum::<usize>())
-                .sum()
+            stretches.iter().map(|c| write_count(&c.writes)).sum()
         };
         let between = if index < from {
             &self.checkpoints[index + 1..=from]
         } else {
             &self.checkpoints[from + 1..=index]
         };
-        let incremental = live.iter().map(Vec::len).sum::<usize>() + count(between);
+        let incremental = write_count(&live) + count(between);
         if incremental <= count(&self.checkpoints[..=index]) {
             restored.put_entity_tables(self.sim.take_entity_tables());
             restored.undo_entity_writes(std::iter::once(&live));
@@ -849,12 +846,14 @@ fn name_at<T>(items: &[T], index: u16, name: fn(&T) -> &String) -> String {
         .map_or_else(|| "?".into(), |item| name(item).clone())
 }
 
+/// How many entity writes a stretch holds.
+fn write_count(writes: &EntityWrites) -> usize {
+    writes.iter().map(Vec::len).sum()
+}
+
 /// Bytes a checkpoint's entity writes hold.
 fn writes_bytes(writes: &EntityWrites) -> usize {
-    writes
-        .iter()
-        .map(|w| w.len() * std::mem::size_of::<crate::engine::key_table::EntityWrite>())
-        .sum()
+    write_count(writes) * std::mem::size_of::<crate::engine::key_table::EntityWrite>()
 }
 
 /// The writes of two consecutive stretches, in order.
@@ -876,17 +875,18 @@ fn footprint(world: &World, before: Option<&World>, writes: &EntityWrites) -> us
         w.topics
             .iter()
             .flat_map(|t| t.partitions.iter())
-            .map(|p| (p.end_offset(), p.in_memory() as u64))
+            .map(|p| p.end_offset())
             .collect::<Vec<_>>()
     };
-    let now = logs(world);
-    let previous = before.map(logs).unwrap_or_default();
-    let records: u64 = now
+    let previous_ends = before.map(logs).unwrap_or_default();
+    let records: u64 = world
+        .topics
         .iter()
+        .flat_map(|t| t.partitions.iter())
         .enumerate()
-        .map(|(i, &(end, in_memory))| {
-            let previous_end = previous.get(i).map_or(0, |&(end, _)| end);
-            in_memory.min(end.saturating_sub(previous_end))
+        .map(|(i, log)| {
+            let previous_end = previous_ends.get(i).copied().unwrap_or(0);
+            (log.in_memory() as u64).min(log.end_offset().saturating_sub(previous_end))
         })
         .sum();
     records as usize * std::mem::size_of::<crate::kafka::log::Record>()

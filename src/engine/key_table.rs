@@ -103,37 +103,59 @@ impl KeyTable {
         }
     }
 
-    /// Sets the counter of `(key, column)`, journaling the write when recording.
+    /// Sets the counter of `(key, column)`.
     #[inline]
     pub fn set(&mut self, key: u32, column: usize, value: u32) {
-        let old = self.write(key, column, value);
-        if let Some(journal) = &mut self.journal {
-            journal.push(EntityWrite {
-                key,
-                column: column as u32,
-                old,
-                value,
-            });
-        }
+        self.update(key, column, |_| value);
     }
 
     /// Adds one to the counter of `(key, column)` and returns the new value.
     #[inline]
     pub fn increment(&mut self, key: u32, column: usize) -> u32 {
-        let value = self.get(key, column).wrapping_add(1);
-        self.set(key, column, value);
-        value
+        self.update(key, column, |v| v.wrapping_add(1))
+            .wrapping_add(1)
     }
 
-    /// Writes a counter; returns its previous value.
+    /// Raises the counter of `(key, column)` to `value` if it is lower; returns its previous
+    /// value (a group's "highest sequence processed" check and update in one access).
+    #[inline]
+    pub fn raise(&mut self, key: u32, column: usize, value: u32) -> u32 {
+        self.update(key, column, |v| v.max(value))
+    }
+
+    /// Changes one counter in a single access and journals the change when recording;
+    /// returns the previous value.
     #[inline(always)]
-    fn write(&mut self, key: u32, column: usize, value: u32) -> u32 {
+    fn update(&mut self, key: u32, column: usize, change: impl FnOnce(u32) -> u32) -> u32 {
         let (chunk, at) = self.position(key, column);
         let slot = match self.chunks.get_mut(chunk) {
             Some(Some(counters)) => &mut counters[at],
             _ => &mut self.allocate(chunk)[at],
         };
-        std::mem::replace(slot, value)
+        let old = *slot;
+        let value = change(old);
+        if value != old {
+            *slot = value;
+            if let Some(journal) = &mut self.journal {
+                journal.push(EntityWrite {
+                    key,
+                    column: column as u32,
+                    old,
+                    value,
+                });
+            }
+        }
+        old
+    }
+
+    /// Writes a counter without journaling (replaying or undoing a journal).
+    #[inline(always)]
+    fn write(&mut self, key: u32, column: usize, value: u32) {
+        let (chunk, at) = self.position(key, column);
+        match self.chunks.get_mut(chunk) {
+            Some(Some(counters)) => counters[at] = value,
+            _ => self.allocate(chunk)[at] = value,
+        }
     }
 
     /// Creates chunk `index` (growing the table if the key lies beyond it).

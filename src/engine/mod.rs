@@ -162,15 +162,6 @@ impl Simulation {
             producer.entities = table;
         }
     }
-
-    /// Bytes the per-entity tables hold (for the memory estimates of checkpoints).
-    pub fn entity_bytes(&self) -> usize {
-        self.world
-            .producers
-            .iter()
-            .map(|p| p.entities.allocated_bytes())
-            .sum()
-    }
 }
 
 /// Why a validated scenario could still not be built (should not happen: validation catches

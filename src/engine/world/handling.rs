@@ -533,16 +533,11 @@ impl World {
         if column >= producer.entities.columns() {
             return false;
         }
-        let last = producer.entities.get(record.key, column);
+        let last = producer.entities.raise(record.key, column, record.key_seq);
         if record.key_seq < last {
             self.groups[group as usize].handling.stats.out_of_order += 1;
-            true
-        } else {
-            if record.key_seq != last {
-                producer.entities.set(record.key, column, record.key_seq);
-            }
-            false
         }
+        record.key_seq < last
     }
 
     /// Applies (or suppresses) the side effect of a successful attempt.
