@@ -14,7 +14,7 @@ use crate::engine::world::{InstanceState, World};
 use crate::engine::{EntityWrites, Simulation};
 use crate::metrics::Series;
 use crate::observer::{Observer, SimEvent};
-use crate::report::{summarize, Recorder, Report};
+use crate::report::{run, summarize, Recorder, Report, RunOptions};
 use crate::scenario::model::ActionKind;
 use crate::scenario::{load_str, Scenario, ScenarioError};
 use crate::time::{SimTime, MILLIS};
@@ -371,18 +371,47 @@ pub struct Session {
     pub recorded_actions: usize,
 }
 
+/// Parses and validates scenario text typed or passed in a page (up to
+/// [`limits::TEXT_BYTES`]).
+fn parse_text(text: &str, file: &str) -> Result<Scenario, LoadError> {
+    if text.len() > limits::TEXT_BYTES {
+        return Err(LoadError::TooLarge(format!(
+            "The scenario is {} KB; the web app accepts up to {} KB. Run it with the CLI: evflow run {file}",
+            text.len() / 1024,
+            limits::TEXT_BYTES / 1024
+        )));
+    }
+    load_str(text, file)
+        .map(|loaded| loaded.scenario)
+        .map_err(|e| LoadError::Scenario(Box::new(e)))
+}
+
+/// Runs scenario text once, to `until` (default: its end), and returns the report: what the
+/// JS API's one-call `runScenario` needs. Unlike a [`Session`] it keeps no checkpoints and
+/// journals no entity writes (nothing can seek back in it) and draws nothing, so it is the
+/// plain run `evflow run --until` makes: the same report and trace hash, at the same cost,
+/// and without the page's drawing limits.
+pub fn run_text(
+    text: &str,
+    file: &str,
+    seed: Option<u64>,
+    until: Option<SimTime>,
+) -> Result<Report, LoadError> {
+    let scenario = parse_text(text, file)?;
+    let options = RunOptions {
+        seed,
+        until,
+        ..RunOptions::default()
+    };
+    run(&scenario, &options)
+        .map(|done| done.report)
+        .map_err(|e| LoadError::Build(e.to_string()))
+}
+
 impl Session {
     /// Parses, validates and builds `text` (named `file`), checking the page's size limits.
     pub fn load(text: &str, file: &str, seed: Option<u64>) -> Result<Session, LoadError> {
-        if text.len() > limits::TEXT_BYTES {
-            return Err(LoadError::TooLarge(format!(
-                "The scenario is {} KB; the web app accepts up to {} KB. Run it with the CLI: evflow run {file}",
-                text.len() / 1024,
-                limits::TEXT_BYTES / 1024
-            )));
-        }
-        let loaded = load_str(text, file).map_err(|e| LoadError::Scenario(Box::new(e)))?;
-        let scenario = loaded.scenario;
+        let scenario = parse_text(text, file)?;
         let partitions: u32 = scenario.topics.iter().map(|t| t.partitions).sum();
         if partitions > limits::PARTITIONS {
             return Err(LoadError::TooLarge(format!(

@@ -12,7 +12,7 @@
 //! and `column` properties.
 
 use super::gallery;
-use super::session::{LoadError, Session, UserAction, FILE_NAME};
+use super::session::{self, LoadError, Session, UserAction, FILE_NAME};
 use crate::time::{parse_duration, SimTime};
 use wasm_bindgen::prelude::*;
 
@@ -71,6 +71,15 @@ fn parse_seed(seed: &JsValue) -> Result<Option<u64>, JsValue> {
     Err(js_sys::Error::new("seed must be a non-negative integer (number, string or BigInt)").into())
 }
 
+/// The file name errors are reported under: TOML, or JSON if the text starts with `{`.
+fn file_name(text: &str) -> &'static str {
+    if text.trim_start().starts_with('{') {
+        "scenario.json"
+    } else {
+        FILE_NAME
+    }
+}
+
 fn json(value: &impl serde::Serialize) -> JsValue {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
     js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
@@ -88,12 +97,7 @@ impl JsEvflow {
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str, seed: JsValue) -> Result<JsEvflow, JsValue> {
         let seed = parse_seed(&seed)?;
-        let file = if text.trim_start().starts_with('{') {
-            "scenario.json"
-        } else {
-            FILE_NAME
-        };
-        let session = Session::load(text, file, seed).map_err(|e| js_error(&e))?;
+        let session = Session::load(text, file_name(text), seed).map_err(|e| js_error(&e))?;
         Ok(JsEvflow { session })
     }
 
@@ -210,16 +214,18 @@ impl JsEvflow {
     }
 }
 
-/// Runs scenario text to `until` (default: its end) and returns the report object.
+/// Runs scenario text to `until` (default: its end) and returns the report object. A one-shot
+/// run: no checkpoints (nothing can seek in it), so it costs what `evflow run` costs.
 #[wasm_bindgen(js_name = runScenario)]
 pub fn run_scenario(text: &str, until: JsValue, seed: JsValue) -> Result<JsValue, JsValue> {
-    let mut sim = JsEvflow::new(text, seed)?;
-    if until.is_undefined() || until.is_null() {
-        sim.run_to_end();
+    let seed = parse_seed(&seed)?;
+    let until = if until.is_undefined() || until.is_null() {
+        None
     } else {
-        sim.run_until(until)?;
-    }
-    Ok(sim.report())
+        Some(parse_time(&until)?)
+    };
+    let report = session::run_text(text, file_name(text), seed, until).map_err(|e| js_error(&e))?;
+    Ok(json(&report))
 }
 
 /// Checks scenario text: `null` when valid, else `{ message, line, column }`.

@@ -134,3 +134,31 @@ processing = "exp(1ms)"
     session.seek(middle, u64::MAX);
     assert_eq!(session.trace_hash(), straight(text, middle).trace_hash());
 }
+
+/// The JS API's one-call `runScenario` runs without checkpoints (`session::run_text`): it
+/// must report what a session reports at the end, and what `evflow run --until` reports
+/// part-way, and locate its errors like `Session::load`.
+#[test]
+fn a_one_shot_run_reports_what_a_session_and_the_cli_report() {
+    use evflow::report::{run, RunOptions};
+    use evflow::session::run_text;
+    let text = scenario("retries-dlq");
+    let whole = straight(&text, u64::MAX);
+    let once = run_text(&text, "scenario.toml", None, None).expect("runs");
+    assert_eq!(once.trace_hash, whole.trace_hash());
+    assert_eq!(once, whole.report());
+
+    let loaded = evflow::load_str(&text, "scenario.toml").expect("parses");
+    let until = 7 * SECONDS;
+    let options = RunOptions {
+        seed: Some(11),
+        until: Some(until),
+        ..RunOptions::default()
+    };
+    let cli = run(&loaded.scenario, &options).expect("runs").report;
+    let part = run_text(&text, "scenario.toml", Some(11), Some(until)).expect("runs");
+    assert_eq!(part, cli);
+
+    let error = run_text("duration = 5", "scenario.toml", None, None).expect_err("rejects");
+    assert_eq!(error.position().map(|(line, _)| line), Some(1));
+}
