@@ -44,8 +44,14 @@ try {
     // Two ways a page runs a scenario to its end: `runScenario` (one call, a plain run as
     // `evflow run` makes it: the engine's speed, compared with SimPy) and a seekable `Evflow`
     // session (what the app does: checkpoints every 1/64 of the run, journaled entity writes,
-    // the page's own latency windows). Median wall time of `repeat` runs of each, alternated.
+    // the page's own latency windows). Median wall time of `repeat` runs of each, alternated,
+    // after one untimed run of each: V8 first compiles wasm with its baseline compiler and
+    // optimizes hot functions in the background while they run (`evflow bench` warms up too).
     const time = (text, repeat) => {
+      runScenario(text);
+      const warm = new Evflow(text);
+      warm.runToEnd();
+      warm.free();
       const plain = [];
       const session = [];
       let report;
