@@ -2,9 +2,11 @@
 //
 //   bash scripts/profile-browser SCENARIO.toml [REPEAT]    (builds target/profdist first)
 //   CALLERS=malloc bash scripts/profile-browser ...        also: who calls functions matching "malloc"
+//   PLAIN=1 bash scripts/profile-browser ...               plain runs (`runScenario`), no session
 //
-// Runs the scenario to its end through the JS API (`new Evflow(text).runToEnd()`, what the
-// browser benchmark times) REPEAT times under the DevTools CPU profiler (100 µs sampling) and
+// Runs the scenario to its end through the JS API (`new Evflow(text).runToEnd()`, the session
+// the app uses; or, with PLAIN=1, `runScenario(text)`: both are timed by the browser benchmark)
+// once to warm up, then REPEAT times under the DevTools CPU profiler (100 µs sampling) and
 // prints self time per wasm function. The build it loads keeps the wasm name section (no
 // wasm-opt), so the names are Rust paths. This is how the checkpoint costs fixed in the
 // performance issue were found: log and series clones, then per-entity table copies in malloc.
@@ -26,21 +28,38 @@ const { server, base } = await serveDirectory(DIST);
 const browser = await launchChromium();
 try {
   const page = await openApiPage(browser, base);
+  const plain = process.env.PLAIN === '1';
+  const once = ([text, plain]) => {
+    if (plain) {
+      window.evflow.runScenario(text);
+    } else {
+      const sim = new window.evflow.Evflow(text);
+      sim.runToEnd();
+      sim.free();
+    }
+  };
+  // Untimed and unprofiled: V8 compiles wasm with its baseline compiler first and optimizes
+  // hot functions in the background while they run.
+  await page.evaluate(once, [text, plain]);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   await cdp.send('Profiler.start');
-  const walls = await page.evaluate(([text, repeat]) => {
+  const walls = await page.evaluate(([text, repeat, plain]) => {
     const out = [];
     for (let i = 0; i < repeat; i++) {
       const t0 = performance.now();
-      const sim = new window.evflow.Evflow(text);
-      sim.runToEnd();
+      if (plain) {
+        window.evflow.runScenario(text);
+      } else {
+        const sim = new window.evflow.Evflow(text);
+        sim.runToEnd();
+        sim.free();
+      }
       out.push(Math.round(performance.now() - t0));
-      sim.free();
     }
     return out;
-  }, [text, repeat]);
+  }, [text, repeat, plain]);
   const { profile } = await cdp.send('Profiler.stop');
 
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -62,7 +81,7 @@ try {
       callers.set(key, (callers.get(key) || 0) + dt);
     }
   });
-  console.log(`${file}: runToEnd wall ms ${walls.join(' ')}`);
+  console.log(`${file}: ${plain ? 'runScenario' : 'runToEnd'} wall ms ${walls.join(' ')}`);
   const sorted = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]);
   for (const [fn, t] of sorted(self).slice(0, top)) {
     console.log(`${((100 * t) / total).toFixed(2).padStart(6)}%  ${fn}`);

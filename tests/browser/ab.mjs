@@ -1,0 +1,49 @@
+// A/B timing of two wasm builds in one headless Chromium, runs alternated so that this VM's
+// drifting speed hits both alike (how the opt-level and inlining choices were measured).
+//
+//   node tests/browser/ab.mjs DIST_A DIST_B [ROUNDS] [SCENARIO.toml ...]
+//
+// Each round times one plain `runScenario` run of every scenario in A, then in B (after one
+// untimed warm-up run of each). Prints the median ms of each build and B/A per scenario.
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchChromium, openApiPage, serveDirectory } from './common.mjs';
+
+const [distA, distB, roundsArg, ...files] = process.argv.slice(2);
+if (!distA || !distB) {
+  console.error('usage: node tests/browser/ab.mjs DIST_A DIST_B [ROUNDS] [SCENARIO.toml ...]');
+  process.exit(2);
+}
+const rounds = Number(roundsArg || 9);
+const scenarios = files.length
+  ? files
+  : ['benches/scenarios/simpy-blocking.toml', 'benches/scenarios/simpy-topics.toml'];
+const texts = scenarios.map((f) => fs.readFileSync(f, 'utf8'));
+
+const servers = await Promise.all([distA, distB].map((d) => serveDirectory(path.resolve(d))));
+const browser = await launchChromium();
+try {
+  const pages = [];
+  for (const { base } of servers) pages.push(await openApiPage(browser, base));
+  const once = (page, text) =>
+    page.evaluate((text) => {
+      const t0 = performance.now();
+      window.evflow.runScenario(text);
+      return performance.now() - t0;
+    }, text);
+  for (const page of pages) for (const text of texts) await once(page, text);
+  const walls = texts.map(() => [[], []]);
+  for (let r = 0; r < rounds; r++) {
+    for (let s = 0; s < texts.length; s++) {
+      for (let b = 0; b < 2; b++) walls[s][b].push(await once(pages[b], texts[s]));
+    }
+  }
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  scenarios.forEach((file, s) => {
+    const [a, b] = walls[s].map(median);
+    console.log(`${path.basename(file)}: A ${a.toFixed(1)} ms, B ${b.toFixed(1)} ms, B/A ${(b / a).toFixed(3)}`);
+  });
+} finally {
+  await browser.close();
+  for (const { server } of servers) server.close();
+}
