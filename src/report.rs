@@ -477,8 +477,7 @@ pub fn run_with_progress(
         .unwrap_or(simulation.end())
         .min(simulation.end());
     let mut steps = 0u32;
-    while simulation.world().next_time().is_some_and(|t| t <= end) {
-        simulation.step_with(&mut recorder);
+    while simulation.step_due_with(end, &mut recorder) {
         steps = steps.wrapping_add(1);
         if steps % 16_384 == 0 {
             progress(simulation.now(), end);

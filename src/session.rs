@@ -531,7 +531,6 @@ impl Session {
         let target = target.min(self.sim.end());
         let mut taken = 0u64;
         loop {
-            let due = matches!(self.sim.world().next_time(), Some(t) if t <= target);
             let mut tap = Tap {
                 recorder: &mut self.recorder,
                 ui: &mut self.ui,
@@ -544,17 +543,20 @@ impl Session {
                 visible: &mut self.visible,
                 step_hit: &mut self.step_hit,
             };
-            if !due {
+            let stepped = if taken < max_steps {
+                self.sim.step_due_with(target, &mut tap)
+            } else if matches!(self.sim.world().next_time(), Some(t) if t <= target) {
+                return Advance::Budget;
+            } else {
+                false
+            };
+            if !stepped {
                 if target > self.sim.now() || (target >= self.sim.end() && !self.sim.is_finished())
                 {
                     self.sim.step_until_with(target, &mut tap);
                 }
                 return Advance::Reached;
             }
-            if taken >= max_steps {
-                return Advance::Budget;
-            }
-            self.sim.step_with(&mut tap);
             taken += 1;
             self.steps += 1;
             self.pass_checkpoint();

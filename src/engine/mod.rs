@@ -441,27 +441,35 @@ impl Simulation {
     /// [`Simulation::step`] with an observer, statically dispatched (the fast path used by the
     /// CLI and benchmarks).
     pub fn step_with<O: Observer + ?Sized>(&mut self, observer: &mut O) -> bool {
-        match self.world.next_time() {
-            Some(t) if t <= self.end => {
-                self.world.step();
-                self.dispatch(observer);
-                true
-            }
-            _ => {
-                self.finish_with(observer);
-                false
-            }
+        if self.step_due_with(self.end, observer) {
+            true
+        } else {
+            self.finish_with(observer);
+            false
+        }
+    }
+
+    /// Processes the next event if it is due at or before `limit` (and the end); returns
+    /// whether it did. Never finishes the run: the loop of a caller that watches each step
+    /// (progress, budgets) and then calls [`Simulation::step_until_with`].
+    #[inline]
+    pub fn step_due_with<O: Observer + ?Sized>(
+        &mut self,
+        limit: SimTime,
+        observer: &mut O,
+    ) -> bool {
+        if self.world.step_due(limit.min(self.end)).is_some() {
+            self.dispatch(observer);
+            true
+        } else {
+            false
         }
     }
 
     /// [`Simulation::step_until`] with an observer.
     pub fn step_until_with<O: Observer + ?Sized>(&mut self, t: SimTime, observer: &mut O) {
         let limit = t.min(self.end);
-        while let Some(next) = self.world.next_time() {
-            if next > limit {
-                break;
-            }
-            self.world.step();
+        while self.world.step_due(limit).is_some() {
             self.dispatch(observer);
         }
         self.world.now = self.world.now.max(limit);

@@ -735,9 +735,10 @@ impl World {
         self.emitted.push(event);
     }
 
-    /// Runs one scheduled event. Returns its time, or `None` when nothing is left.
-    pub(crate) fn step(&mut self) -> Option<SimTime> {
-        let (time, event) = self.queue.pop()?;
+    /// Runs the next scheduled event if it is due at or before `limit`. Returns its time, or
+    /// `None` when nothing is due by then.
+    pub(crate) fn step_due(&mut self, limit: SimTime) -> Option<SimTime> {
+        let (time, event) = self.queue.pop_due(limit)?;
         self.now = time;
         match event {
             Event::Produce { producer, epoch } => self.on_produce(producer, epoch),
