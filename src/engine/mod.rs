@@ -484,13 +484,11 @@ impl Simulation {
         if self.world.emitted.is_empty() {
             return;
         }
-        let mut events = std::mem::take(&mut self.world.emitted);
-        let now = self.world.now;
-        for event in &events {
-            observer.on_event(now, event, &self.world);
+        let world = &self.world;
+        for event in &world.emitted {
+            observer.on_event(world.now, event, world);
         }
-        events.clear();
-        self.world.emitted = events;
+        self.world.emitted.clear();
     }
 
     /// Ends the run (once): the clock moves to the end and observers get `on_finish`.
