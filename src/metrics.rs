@@ -212,6 +212,8 @@ pub struct Metrics {
     pub series: Series,
     /// Reused sample row.
     scratch: Vec<u64>,
+    /// Reused per-partition lags of a kept sample row.
+    partition_lags: Vec<u64>,
 }
 
 impl Metrics {
@@ -268,6 +270,7 @@ impl Metrics {
                 .collect(),
             series: Series::new(names),
             scratch: Vec::new(),
+            partition_lags: Vec::new(),
         }
     }
 
@@ -275,10 +278,16 @@ impl Metrics {
         let keep = self.series.keeps_next();
         let mut row = std::mem::take(&mut self.scratch);
         row.clear();
+        let mut partition_lags = std::mem::take(&mut self.partition_lags);
+        partition_lags.clear();
         self.produced = distinct_published(world);
         row.push(self.produced);
         for (g, group) in world.groups.iter().enumerate() {
-            let lag = group.total_lag(&world.topics);
+            let lag = if keep {
+                group.total_and_partition_lags(&world.topics, &mut partition_lags)
+            } else {
+                group.total_lag(&world.topics)
+            };
             self.groups[g].max_lag = self.groups[g].max_lag.max(lag);
             row.push(lag);
             row.push(self.groups[g].processed);
@@ -291,15 +300,10 @@ impl Metrics {
         for p in 0..world.producers.len() {
             row.push(world.publish_backlog(p as u16));
         }
-        if keep {
-            for group in &world.groups {
-                for slot in 0..group.partitions.len() {
-                    row.push(group.partition_lag(slot, &world.topics).unwrap_or(0));
-                }
-            }
-        }
+        row.extend_from_slice(&partition_lags);
         self.series.offer(now, &row);
         self.scratch = row;
+        self.partition_lags = partition_lags;
     }
 }
 

@@ -82,17 +82,35 @@ impl<E> EventQueue<E> {
             self.heap.push(entry);
         } else if self.sorted.len() < SORTED_MAX {
             // Keys are unique; the new one goes after (nearer the end than) every later key.
+            // It is usually due among the first, a step or two from the end: it moves there by
+            // swaps (cheaper than the memmove of an insert, for so few).
             let key = entry.key;
-            let mut at = self.sorted.len();
+            self.sorted.push(entry);
+            let mut at = self.sorted.len() - 1;
             while at > 0 && self.sorted[at - 1].key < key {
+                self.sorted.swap(at - 1, at);
                 at -= 1;
             }
-            self.sorted.insert(at, entry);
         } else {
-            self.heap = self.sorted.drain(..).collect();
-            self.heap.push(entry);
+            self.into_heap(entry);
         }
         seq
+    }
+
+    /// The sorted vector is full: the agenda becomes a heap, with `entry`.
+    #[cold]
+    #[inline(never)]
+    fn into_heap(&mut self, entry: Entry<E>) {
+        self.heap = self.sorted.drain(..).collect();
+        self.heap.push(entry);
+    }
+
+    /// The heap drained: the agenda becomes a sorted vector again.
+    #[cold]
+    #[inline(never)]
+    fn into_sorted(&mut self) {
+        // Ascending in `Ord`, which is reversed: latest first, as `sorted` keeps them.
+        self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
     }
 
     /// Removes and returns the earliest event with its time (ties: the first scheduled).
@@ -103,8 +121,7 @@ impl<E> EventQueue<E> {
         } else {
             let entry = self.heap.pop()?;
             if self.heap.len() <= SORTED_MIN {
-                // Ascending in `Ord`, which is reversed: latest first, as `sorted` keeps them.
-                self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
+                self.into_sorted();
             }
             entry
         };

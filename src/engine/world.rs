@@ -387,6 +387,19 @@ impl Group {
         gp.committed.map(|c| end.saturating_sub(c))
     }
 
+    /// [`Group::total_lag`], also appending each partition's [`Group::partition_lag`] (0 when
+    /// nothing is committed) to `each`: the metrics sampler's one pass over the partitions.
+    pub fn total_and_partition_lags(&self, topics: &[Topic], each: &mut Vec<u64>) -> u64 {
+        let mut total = 0;
+        for gp in &self.partitions {
+            let log = &topics[gp.topic as usize].partitions[gp.partition as usize];
+            let end = log.end_offset();
+            total += end.saturating_sub(gp.committed.unwrap_or(log.start_offset()));
+            each.push(gp.committed.map_or(0, |c| end.saturating_sub(c)));
+        }
+        total
+    }
+
     /// Total lag over the group's partitions, counting an uncommitted partition from its
     /// log-start offset (everything in it is still to be confirmed).
     pub fn total_lag(&self, topics: &[Topic]) -> u64 {
