@@ -178,19 +178,42 @@ pub struct GroupMetrics {
     pub skipped_expired: u64,
     /// Offsets skipped by `auto.offset.reset = latest`.
     pub skipped_reset: u64,
-    /// Produce-to-processed latency of first deliveries.
-    pub latency: Histogram<u64>,
+    /// Produce-to-processed latency of first deliveries that [`GroupMetrics::both`] does not
+    /// hold.
+    latency_only: Histogram<u64>,
+    /// Values recorded for both latencies: a record processed successfully whose chain began
+    /// when it was produced (most of them) has the same produce-to-processed and
+    /// click-to-processed time. Recorded once here instead of twice, and added back when
+    /// read (histograms of the same bounds add exactly): one histogram update fewer per
+    /// record, which was 2.5% of a run.
+    both: Histogram<u64>,
     /// Largest sampled total lag.
     pub max_lag: u64,
     /// Rebalances completed.
     pub rebalances: u64,
     /// Crashes of its instances.
     pub crashes: u64,
-    /// Time from the chain's first event (the click) to this group finishing a record
-    /// successfully: where in a pipeline the group's work lands.
-    pub step_latency: Histogram<u64>,
+    /// Click-to-processed times that [`GroupMetrics::both`] does not hold.
+    step_only: Histogram<u64>,
     /// Largest sampled dead-letter queue depth.
     pub max_dlq: u64,
+}
+
+impl GroupMetrics {
+    /// Produce-to-processed latency of first deliveries.
+    pub fn latency(&self) -> Histogram<u64> {
+        let mut latency = self.latency_only.clone();
+        let _ = latency.add(&self.both);
+        latency
+    }
+
+    /// Time from the chain's first event (the click) to this group finishing a record
+    /// successfully: where in a pipeline the group's work lands.
+    pub fn step_latency(&self) -> Histogram<u64> {
+        let mut step = self.step_only.clone();
+        let _ = step.add(&self.both);
+        step
+    }
 }
 
 /// Everything measured during a run.
@@ -250,11 +273,12 @@ impl Metrics {
                     delivered: 0,
                     skipped_expired: 0,
                     skipped_reset: 0,
-                    latency: latency_histogram(),
+                    latency_only: latency_histogram(),
+                    both: latency_histogram(),
                     max_lag: 0,
                     rebalances: 0,
                     crashes: 0,
-                    step_latency: latency_histogram(),
+                    step_only: latency_histogram(),
                     max_dlq: 0,
                 })
                 .collect(),
@@ -340,11 +364,17 @@ impl Observer for Metrics {
                     g.duplicates += 1;
                 } else {
                     let latency = now.saturating_sub(record.produced_at).max(1);
-                    g.latency.saturating_record(latency);
-                }
-                if disposition == Disposition::Success && !duplicate {
-                    g.step_latency
-                        .saturating_record(now.saturating_sub(record.origin_at).max(1));
+                    if disposition == Disposition::Success {
+                        let step = now.saturating_sub(record.origin_at).max(1);
+                        if step == latency {
+                            g.both.saturating_record(latency);
+                        } else {
+                            g.latency_only.saturating_record(latency);
+                            g.step_only.saturating_record(step);
+                        }
+                    } else {
+                        g.latency_only.saturating_record(latency);
+                    }
                 }
             }
             SimEvent::Fetched { group, count, .. } => {
@@ -396,7 +426,8 @@ pub fn distinct_published(world: &World) -> u64 {
 pub fn all_groups_latency(metrics: &Metrics) -> Histogram<u64> {
     let mut all = latency_histogram();
     for g in &metrics.groups {
-        let _ = all.add(&g.latency);
+        let _ = all.add(&g.latency_only);
+        let _ = all.add(&g.both);
     }
     all
 }

@@ -113,7 +113,8 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(histogram: &Histogram<u64>) -> Self {
+    /// The percentiles of a histogram of microseconds.
+    pub fn of(histogram: &Histogram<u64>) -> Self {
         if histogram.is_empty() {
             return Latency::default();
         }
@@ -361,8 +362,8 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
                 .iter()
                 .map(|i| i.records_in_hand() as u64)
                 .sum(),
-            latency: Latency::of(&m.latency),
-            step_latency: Latency::of(&m.step_latency),
+            latency: Latency::of(&m.latency()),
+            step_latency: Latency::of(&m.step_latency()),
             handling: group.handling.stats.clone(),
             dlq_depth: world.dlq_depth(index as u16),
             max_dlq_depth: m.max_dlq,

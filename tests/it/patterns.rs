@@ -4,6 +4,7 @@
 use crate::support::{load, run_checked};
 use evflow::engine::world::World;
 use evflow::observer::{Disposition, Effect, Observer, SimEvent};
+use evflow::report::Latency;
 use evflow::Simulation;
 
 const BASE: &str = r#"
@@ -313,6 +314,54 @@ fn emitted_events_carry_correlation_and_causation() {
     let run = run_checked(&text, None);
     let ledger = run.report.group("ledger").unwrap();
     assert!(ledger.step_latency.p50_us >= ledger.latency.p50_us + 1_000);
+}
+
+/// The report's latencies against a recount from the processed events: produce-to-processed
+/// for every first delivery, click-to-processed for successful ones. The metrics record a
+/// value shared by both once, and add it back when read; here they are counted apart.
+#[test]
+fn latencies_count_every_first_delivery_and_steps_only_successes() {
+    let text = format!(
+        "{BASE}[[topic]]\nname = \"payments\"\npartitions = 2\n[[group]]\nname = \"payment-service\"\ntopic = \"orders\"\ninstances = 1\nprocessing = \"1ms\"\n[group.handler]\ntransient_failure = 0.2\nretry = {{ mode = \"topics\", initial = \"100ms\", max_attempts = 2 }}\nemit = [{{ topic = \"payments\", event = \"PaymentAuthorized\", delay = \"3ms\" }}]\n[[group]]\nname = \"ledger\"\ntopic = \"payments\"\ninstances = 1\nprocessing = \"2ms\"\n"
+    );
+    let log = events(&text);
+    let report = run_checked(&text, None).report;
+    for (index, name) in ["payment-service", "ledger"].into_iter().enumerate() {
+        let mut latency = evflow::metrics::latency_histogram();
+        let mut step = evflow::metrics::latency_histogram();
+        for (now, event) in &log {
+            if let SimEvent::Processed {
+                group,
+                record,
+                duplicate: false,
+                disposition,
+                ..
+            } = *event
+            {
+                if group as usize != index {
+                    continue;
+                }
+                latency.saturating_record(now.saturating_sub(record.produced_at).max(1));
+                if disposition == Disposition::Success {
+                    step.saturating_record(now.saturating_sub(record.origin_at).max(1));
+                }
+            }
+        }
+        let group = report.group(name).unwrap();
+        if name == "payment-service" {
+            assert!(
+                group.latency.count > group.step_latency.count,
+                "some attempts failed"
+            );
+        } else {
+            assert!(
+                group.step_latency.p50_us > group.latency.p50_us,
+                "the chain began earlier"
+            );
+        }
+        assert_eq!(group.latency, Latency::of(&latency), "{name}");
+        assert_eq!(group.step_latency, Latency::of(&step), "{name}");
+    }
 }
 
 #[test]
