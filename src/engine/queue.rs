@@ -92,7 +92,7 @@ impl<E> EventQueue<E> {
                 at -= 1;
             }
         } else {
-            self.into_heap(entry);
+            self.switch_to_heap(entry);
         }
         seq
     }
@@ -100,7 +100,7 @@ impl<E> EventQueue<E> {
     /// The sorted vector is full: the agenda becomes a heap, with `entry`.
     #[cold]
     #[inline(never)]
-    fn into_heap(&mut self, entry: Entry<E>) {
+    fn switch_to_heap(&mut self, entry: Entry<E>) {
         self.heap = self.sorted.drain(..).collect();
         self.heap.push(entry);
     }
@@ -108,7 +108,7 @@ impl<E> EventQueue<E> {
     /// The heap drained: the agenda becomes a sorted vector again.
     #[cold]
     #[inline(never)]
-    fn into_sorted(&mut self) {
+    fn switch_to_sorted(&mut self) {
         // Ascending in `Ord`, which is reversed: latest first, as `sorted` keeps them.
         self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
     }
@@ -121,7 +121,7 @@ impl<E> EventQueue<E> {
         } else {
             let entry = self.heap.pop()?;
             if self.heap.len() <= SORTED_MIN {
-                self.into_sorted();
+                self.switch_to_sorted();
             }
             entry
         };
