@@ -236,6 +236,23 @@ mod tests {
         assert_eq!(queue.pop(), Some((0, "early")));
         assert_eq!(queue.pop(), Some((u64::MAX, "late")));
     }
+    /// A xorshift64 step: the tests' deterministic stream of times and choices.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// Pops the reference's earliest `(time, id)` and checks the queue pops the same.
+    fn pop_both(queue: &mut EventQueue<u64>, reference: &mut Vec<(SimTime, u64)>) -> SimTime {
+        reference.sort_by_key(|&(at, id)| (at, id));
+        let expected = reference.remove(0);
+        assert_eq!(queue.peek_time(), Some(expected.0));
+        assert_eq!(queue.pop(), Some(expected));
+        expected.0
+    }
+
     #[test]
     fn matches_a_stable_sort_under_interleaved_pushes_and_pops() {
         // A deterministic pseudo-random mix of schedules and pops, checked against the
@@ -245,24 +262,18 @@ mod tests {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut now = 0;
         for n in 0..20_000u64 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            if state % 5 < 3 || reference.is_empty() {
-                let at = now + state % 50;
+            let draw = xorshift(&mut state);
+            if draw % 5 < 3 || reference.is_empty() {
+                let at = now + draw % 50;
                 queue.schedule(at, n);
                 reference.push((at, n));
             } else {
-                reference.sort_by_key(|&(at, id)| (at, id));
-                let expected = reference.remove(0);
-                assert_eq!(queue.pop(), Some(expected));
-                now = expected.0;
+                now = pop_both(&mut queue, &mut reference);
             }
             assert_eq!(queue.len(), reference.len());
         }
-        reference.sort_by_key(|&(at, id)| (at, id));
-        for expected in reference {
-            assert_eq!(queue.pop(), Some(expected));
+        while !reference.is_empty() {
+            pop_both(&mut queue, &mut reference);
         }
         assert!(queue.is_empty());
     }
@@ -270,7 +281,7 @@ mod tests {
     #[test]
     fn growing_past_the_sorted_limit_and_draining_back_keeps_the_order() {
         // Waves that grow the agenda well past SORTED_MAX (into the heap) and drain it below
-        // SORTED_MIN (back to the sorted ring), with ties, checked against a stable sort.
+        // SORTED_MIN (back to the sorted vector), with ties, checked against a stable sort.
         let mut queue = EventQueue::default();
         let mut reference: Vec<(SimTime, u64)> = Vec::new();
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -279,21 +290,14 @@ mod tests {
         for wave in 0..40usize {
             let peak = [3, SORTED_MAX, SORTED_MAX + 1, 5 * SORTED_MAX][wave % 4];
             while reference.len() < peak {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let at = now + state % 16;
+                let at = now + xorshift(&mut state) % 16;
                 queue.schedule(at, id);
                 reference.push((at, id));
                 id += 1;
             }
             let floor = [0, SORTED_MIN, SORTED_MIN + 1, 1][wave % 4];
             while reference.len() > floor {
-                reference.sort_by_key(|&(at, id)| (at, id));
-                let expected = reference.remove(0);
-                assert_eq!(queue.peek_time(), Some(expected.0));
-                assert_eq!(queue.pop(), Some(expected));
-                now = expected.0;
+                now = pop_both(&mut queue, &mut reference);
             }
             assert_eq!(queue.len(), reference.len());
             let copy = queue.clone();

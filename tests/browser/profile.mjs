@@ -29,25 +29,9 @@ const browser = await launchChromium();
 try {
   const page = await openApiPage(browser, base);
   const plain = process.env.PLAIN === '1';
-  const once = ([text, plain]) => {
-    if (plain) {
-      window.evflow.runScenario(text);
-    } else {
-      const sim = new window.evflow.Evflow(text);
-      sim.runToEnd();
-      sim.free();
-    }
-  };
-  // Untimed and unprofiled: V8 compiles wasm with its baseline compiler first and optimizes
-  // hot functions in the background while they run.
-  await page.evaluate(once, [text, plain]);
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-  await cdp.send('Profiler.start');
-  const walls = await page.evaluate(([text, repeat, plain]) => {
-    const out = [];
-    for (let i = 0; i < repeat; i++) {
+  // One run to the end, timed: a plain `runScenario`, or the app's seekable session.
+  await page.evaluate(() => {
+    window.runOnce = (text, plain) => {
       const t0 = performance.now();
       if (plain) {
         window.evflow.runScenario(text);
@@ -56,10 +40,20 @@ try {
         sim.runToEnd();
         sim.free();
       }
-      out.push(Math.round(performance.now() - t0));
-    }
-    return out;
-  }, [text, repeat, plain]);
+      return Math.round(performance.now() - t0);
+    };
+  });
+  // Untimed and unprofiled: V8 compiles wasm with its baseline compiler first and optimizes
+  // hot functions in the background while they run.
+  await page.evaluate(([text, plain]) => window.runOnce(text, plain), [text, plain]);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  const walls = await page.evaluate(
+    ([text, repeat, plain]) => Array.from({ length: repeat }, () => window.runOnce(text, plain)),
+    [text, repeat, plain],
+  );
   const { profile } = await cdp.send('Profiler.stop');
 
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
