@@ -387,30 +387,34 @@ impl Group {
         gp.committed.map(|c| end.saturating_sub(c))
     }
 
-    /// [`Group::total_lag`], also appending each partition's [`Group::partition_lag`] (0 when
-    /// nothing is committed) to `each`: the metrics sampler's one pass over the partitions.
-    pub fn total_and_partition_lags(&self, topics: &[Topic], each: &mut Vec<u64>) -> u64 {
-        let mut total = 0;
-        for gp in &self.partitions {
+    /// Per partition: its share of [`Group::total_lag`] and its [`Group::partition_lag`].
+    fn lags<'a>(&'a self, topics: &'a [Topic]) -> impl Iterator<Item = (u64, Option<u64>)> + 'a {
+        self.partitions.iter().map(|gp| {
             let log = &topics[gp.topic as usize].partitions[gp.partition as usize];
             let end = log.end_offset();
-            total += end.saturating_sub(gp.committed.unwrap_or(log.start_offset()));
-            each.push(gp.committed.map_or(0, |c| end.saturating_sub(c)));
-        }
-        total
+            let from = gp.committed.unwrap_or(log.start_offset());
+            (
+                end.saturating_sub(from),
+                gp.committed.map(|c| end.saturating_sub(c)),
+            )
+        })
     }
 
     /// Total lag over the group's partitions, counting an uncommitted partition from its
     /// log-start offset (everything in it is still to be confirmed).
     pub fn total_lag(&self, topics: &[Topic]) -> u64 {
-        self.partitions
-            .iter()
-            .map(|gp| {
-                let log = &topics[gp.topic as usize].partitions[gp.partition as usize];
-                let from = gp.committed.unwrap_or(log.start_offset());
-                log.end_offset().saturating_sub(from)
-            })
-            .sum()
+        self.lags(topics).map(|(share, _)| share).sum()
+    }
+
+    /// [`Group::total_lag`], also appending each partition's lag (0 when nothing is
+    /// committed) to `each`: the metrics sampler's one pass over the partitions.
+    pub fn total_and_partition_lags(&self, topics: &[Topic], each: &mut Vec<u64>) -> u64 {
+        let mut total = 0;
+        for (share, lag) in self.lags(topics) {
+            total += share;
+            each.push(lag.unwrap_or(0));
+        }
+        total
     }
 }
 
