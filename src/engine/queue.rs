@@ -10,9 +10,10 @@
 //! 32-byte entries at each level) cost more than anything else in a step: 16% of a run's
 //! instructions (callgrind). So a short agenda is a sorted vector, latest first: popping takes
 //! the last entry, and scheduling looks for its place from that end too, since a new event is
-//! usually due soon (a fetch, a completion) while the far end holds the periodic timers. Past [`SORTED_MAX`] pending events (the 1M-record pipeline keeps about a thousand
-//! delayed emits and completions) the queue becomes a binary heap, and goes back once it
-//! drains to [`SORTED_MIN`]. Both are exact orders on the same key, so which one holds the
+//! usually due soon (a fetch, a completion) while the far end holds the periodic timers. Past
+//! [`SORTED_MAX`] pending events (the 1M-record pipeline keeps about a thousand delayed emits
+//! and completions) the queue becomes a binary heap, and goes back once it drains to
+//! [`SORTED_MIN`]. Both are exact orders on the same key, so which one holds the
 //! events never changes what comes out.
 
 use crate::time::SimTime;
@@ -132,12 +133,8 @@ impl<E> EventQueue<E> {
     /// looks at the agenda once per event, not once to test and again to pop).
     #[inline]
     pub fn pop_due(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let limit = (u128::from(limit) << 64) | u128::from(u64::MAX);
-        let due = match self.sorted.last() {
-            Some(entry) => entry.key <= limit,
-            None => self.heap.peek().is_some_and(|entry| entry.key <= limit),
-        };
-        if due {
+        let last_due = (u128::from(limit) << 64) | u128::from(u64::MAX);
+        if self.earliest_key()? <= last_due {
             self.pop()
         } else {
             None
@@ -147,11 +144,16 @@ impl<E> EventQueue<E> {
     /// The time of the earliest event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        let key = match self.sorted.last() {
-            Some(entry) => entry.key,
-            None => self.heap.peek()?.key,
-        };
-        Some((key >> 64) as SimTime)
+        self.earliest_key().map(|key| (key >> 64) as SimTime)
+    }
+
+    /// The key of the earliest event, in whichever form the agenda is.
+    #[inline]
+    fn earliest_key(&self) -> Option<u128> {
+        match self.sorted.last() {
+            Some(entry) => Some(entry.key),
+            None => self.heap.peek().map(|entry| entry.key),
+        }
     }
 
     /// Number of pending events.
@@ -244,65 +246,81 @@ mod tests {
         *state
     }
 
-    /// Pops the reference's earliest `(time, id)` and checks the queue pops the same.
-    fn pop_both(queue: &mut EventQueue<u64>, reference: &mut Vec<(SimTime, u64)>) -> SimTime {
-        reference.sort_by_key(|&(at, id)| (at, id));
-        let expected = reference.remove(0);
-        assert_eq!(queue.peek_time(), Some(expected.0));
-        assert_eq!(queue.pop(), Some(expected));
-        expected.0
+    /// The queue beside its definition (a list sorted by time, then id, on each pop), fed the
+    /// same schedules; every pop and peek is compared.
+    struct Checked {
+        queue: EventQueue<u64>,
+        reference: Vec<(SimTime, u64)>,
+        next_id: u64,
+        now: SimTime,
+    }
+
+    impl Checked {
+        fn new() -> Self {
+            Checked {
+                queue: EventQueue::default(),
+                reference: Vec::new(),
+                next_id: 0,
+                now: 0,
+            }
+        }
+
+        fn schedule_in(&mut self, delay: SimTime) {
+            let at = self.now + delay;
+            self.queue.schedule(at, self.next_id);
+            self.reference.push((at, self.next_id));
+            self.next_id += 1;
+        }
+
+        fn pop(&mut self) {
+            self.reference.sort_by_key(|&(at, id)| (at, id));
+            let expected = self.reference.remove(0);
+            assert_eq!(self.queue.peek_time(), Some(expected.0));
+            assert_eq!(self.queue.pop(), Some(expected));
+            self.now = expected.0;
+            assert_eq!(self.queue.len(), self.reference.len());
+        }
     }
 
     #[test]
     fn matches_a_stable_sort_under_interleaved_pushes_and_pops() {
         // A deterministic pseudo-random mix of schedules and pops, checked against the
         // definition: the earliest time first, ties in insertion order.
-        let mut queue = EventQueue::default();
-        let mut reference: Vec<(SimTime, u64)> = Vec::new();
+        let mut checked = Checked::new();
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut now = 0;
-        for n in 0..20_000u64 {
+        for _ in 0..20_000 {
             let draw = xorshift(&mut state);
-            if draw % 5 < 3 || reference.is_empty() {
-                let at = now + draw % 50;
-                queue.schedule(at, n);
-                reference.push((at, n));
+            if draw % 5 < 3 || checked.reference.is_empty() {
+                checked.schedule_in(draw % 50);
             } else {
-                now = pop_both(&mut queue, &mut reference);
+                checked.pop();
             }
-            assert_eq!(queue.len(), reference.len());
         }
-        while !reference.is_empty() {
-            pop_both(&mut queue, &mut reference);
+        while !checked.reference.is_empty() {
+            checked.pop();
         }
-        assert!(queue.is_empty());
+        assert!(checked.queue.is_empty());
+        assert_eq!(checked.queue.pop(), None);
     }
 
     #[test]
     fn growing_past_the_sorted_limit_and_draining_back_keeps_the_order() {
         // Waves that grow the agenda well past SORTED_MAX (into the heap) and drain it below
         // SORTED_MIN (back to the sorted vector), with ties, checked against a stable sort.
-        let mut queue = EventQueue::default();
-        let mut reference: Vec<(SimTime, u64)> = Vec::new();
+        let mut checked = Checked::new();
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut now = 0;
-        let mut id = 0;
         for wave in 0..40usize {
             let peak = [3, SORTED_MAX, SORTED_MAX + 1, 5 * SORTED_MAX][wave % 4];
-            while reference.len() < peak {
-                let at = now + xorshift(&mut state) % 16;
-                queue.schedule(at, id);
-                reference.push((at, id));
-                id += 1;
+            while checked.reference.len() < peak {
+                checked.schedule_in(xorshift(&mut state) % 16);
             }
             let floor = [0, SORTED_MIN, SORTED_MIN + 1, 1][wave % 4];
-            while reference.len() > floor {
-                now = pop_both(&mut queue, &mut reference);
+            while checked.reference.len() > floor {
+                checked.pop();
             }
-            assert_eq!(queue.len(), reference.len());
-            let copy = queue.clone();
-            assert_eq!(copy.len(), queue.len());
-            assert_eq!(copy.peek_time(), queue.peek_time());
+            let copy = checked.queue.clone();
+            assert_eq!(copy.len(), checked.queue.len());
+            assert_eq!(copy.peek_time(), checked.queue.peek_time());
         }
     }
 }

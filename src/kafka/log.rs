@@ -281,6 +281,15 @@ mod tests {
         Record::root(at, at, NO_KEY, 0, 0, 0)
     }
 
+    /// A log holding `n` records, the one at offset `t` produced at time `t`.
+    fn filled(n: u64) -> PartitionLog {
+        let mut log = PartitionLog::default();
+        for t in 0..n {
+            log.append(record(t));
+        }
+        log
+    }
+
     #[test]
     fn offsets_are_consecutive_from_zero() {
         let mut log = PartitionLog::default();
@@ -305,11 +314,8 @@ mod tests {
 
     #[test]
     fn released_records_still_expire_by_segment() {
-        let mut log = PartitionLog::default();
         let n = SEGMENT_RECORDS * 3;
-        for t in 0..n {
-            log.append(record(t));
-        }
+        let mut log = filled(n);
         log.release_below(SEGMENT_RECORDS * 2 + 7);
         assert_eq!(log.in_memory() as u64, n - SEGMENT_RECORDS * 2);
         assert_eq!(log.start_offset(), 0);
@@ -323,11 +329,8 @@ mod tests {
 
     #[test]
     fn a_clone_is_a_snapshot_that_shares_full_chunks() {
-        let mut log = PartitionLog::default();
         let n = CHUNK_RECORDS as u64 * 3 + 10;
-        for t in 0..n {
-            log.append(record(t));
-        }
+        let mut log = filled(n);
         let snapshot = log.clone();
         assert!(Rc::ptr_eq(&log.chunks[0], &snapshot.chunks[0]));
         for t in n..n + CHUNK_RECORDS as u64 {
@@ -346,11 +349,8 @@ mod tests {
 
     #[test]
     fn retention_inside_a_chunk_hides_records_and_frees_whole_chunks() {
-        let mut log = PartitionLog::default();
         let n = CHUNK_RECORDS as u64 * 2 + 5;
-        for t in 0..n {
-            log.append(record(t));
-        }
+        let mut log = filled(n);
         // Deletes offsets 0..=CHUNK_RECORDS+2: the first chunk is freed, the second is kept.
         let start = log.apply_retention(CHUNK_RECORDS as u64 + 3 + 100, 100);
         assert_eq!(start, CHUNK_RECORDS as u64 + 3);
@@ -362,10 +362,7 @@ mod tests {
 
     #[test]
     fn clones_that_both_append_keep_their_own_records() {
-        let mut log = PartitionLog::default();
-        for t in 0..10 {
-            log.append(record(t));
-        }
+        let mut log = filled(10);
         let mut snapshot = log.clone();
         // The live log appends in place: the snapshot still sees only its ten records.
         log.append(record(100));

@@ -16,9 +16,9 @@ fn straight(text: &str, to: u64) -> Session {
     session
 }
 
-/// Runs to the end, seeks to each of `stops` (in the order given), comparing the state there
-/// with a straight run, and finally runs to the end again.
-fn seek_around(name: &str, stops: &[u64], capacity: Option<usize>) {
+/// Runs to the end, seeks to each of the times `stops` gives for the scenario's end (in that
+/// order), comparing the state there with a straight run, and finally runs to the end again.
+fn seek_around(name: &str, stops: impl FnOnce(u64) -> Vec<u64>, capacity: Option<usize>) {
     let text = scenario(name);
     let mut session = Session::load(&text, "scenario.toml", None).expect("loads");
     if let Some(capacity) = capacity {
@@ -28,7 +28,7 @@ fn seek_around(name: &str, stops: &[u64], capacity: Option<usize>) {
     session.run_to(end);
     let whole = straight(&text, end);
     assert_eq!(session.trace_hash(), whole.trace_hash(), "{name}: full run");
-    for &t in stops {
+    for t in stops(end) {
         session.seek(t, u64::MAX);
         let reference = straight(&text, t);
         assert_eq!(session.now(), t, "{name}: seek to {t}");
@@ -56,11 +56,9 @@ fn seek_around(name: &str, stops: &[u64], capacity: Option<usize>) {
 fn seeking_in_the_retry_scenario_keeps_sequences_and_order_counts() {
     // Retry topics break per-key order: the out-of-order counters and the per-key sequence
     // numbers stamped on records both come from the rebuilt entity tables.
-    let text = scenario("retries-dlq");
-    let end = straight(&text, u64::MAX).end();
     seek_around(
         "retries-dlq",
-        &[end / 3, end / 10, end * 9 / 10, end / 2 + 12_345, 0, end],
+        |end| vec![end / 3, end / 10, end * 9 / 10, end / 2 + 12_345, 0, end],
         None,
     );
 }
@@ -69,22 +67,21 @@ fn seeking_in_the_retry_scenario_keeps_sequences_and_order_counts() {
 fn small_seeks_near_the_current_time_undo_and_redo_the_journal() {
     // From the end, short steps back (the live tables are taken over and the journaled
     // writes since each checkpoint undone), then forward again (redone).
-    let text = scenario("ecommerce-pipeline");
-    let end = straight(&text, u64::MAX).end();
-    let back: Vec<u64> = (1..=4).map(|k| end - k * end / 40).collect();
-    let forth: Vec<u64> = back.iter().rev().map(|t| t + end / 80).collect();
-    seek_around("ecommerce-pipeline", &[back, forth].concat(), None);
+    let back_and_forth = |end: u64| {
+        let back: Vec<u64> = (1..=4).map(|k| end - k * end / 40).collect();
+        let forth: Vec<u64> = back.iter().rev().map(|t| t + end / 80).collect();
+        [back, forth].concat()
+    };
+    seek_around("ecommerce-pipeline", back_and_forth, None);
 }
 
 #[test]
 fn seeking_through_thinned_checkpoints_replays_identically() {
     // Four checkpoints at most: the list is thinned many times, carrying the entity writes of
     // every dropped checkpoint to the next one kept.
-    let text = scenario("ecommerce-pipeline");
-    let end = straight(&text, u64::MAX).end();
     seek_around(
         "ecommerce-pipeline",
-        &[end / 2, end / 7, end - 1, 3 * SECONDS, end / 2 + 1],
+        |end| vec![end / 2, end / 7, end - 1, 3 * SECONDS, end / 2 + 1],
         Some(4),
     );
 }
