@@ -10,7 +10,8 @@
 //! 32-byte entries at each level) cost more than anything else in a step: 16% of a run's
 //! instructions (callgrind). So a short agenda is a sorted vector, latest first: popping takes
 //! the last entry, and scheduling looks for its place from that end too, since a new event is
-//! usually due soon (a fetch, a completion) while the far end holds the periodic timers. Past
+//! usually due soon (a fetch, a completion) while the far end holds the periodic timers; the
+//! later entries move up one slot and the new one is written once, in place. Past
 //! [`SORTED_MAX`] pending events (the 1M-record pipeline keeps about a thousand delayed emits
 //! and completions) the queue becomes a binary heap, and goes back once it drains to
 //! [`SORTED_MIN`]. Both are exact orders on the same key, so which one holds the
@@ -26,6 +27,7 @@ const SORTED_MAX: usize = 32;
 /// [`SORTED_MAX`], so a queue hovering around the limit does not convert at every step).
 const SORTED_MIN: usize = 8;
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     /// `time << 64 | seq`: one integer comparison orders by time, then insertion order.
     key: u128,
@@ -51,6 +53,7 @@ impl<E> Ord for Entry<E> {
 }
 
 /// A time-ordered agenda of events of type `E`.
+#[derive(Clone)]
 pub struct EventQueue<E> {
     /// The agenda while short: sorted by key, latest first. Empty while `heap` is in use.
     sorted: Vec<Entry<E>>,
@@ -69,41 +72,50 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `time`; returns its insertion sequence number.
-    #[inline]
+    ///
+    /// Inlined into every caller so that the event goes from registers straight into its slot.
+    /// Out of line, the event arrives through the stack, written field by field and read back
+    /// whole: a failed store-to-load forward that `perf annotate` showed stalling this function
+    /// for most of its time. For the same reason the new entry is written once, into its final
+    /// slot, after the later entries moved up: swapping it into place read it back each step.
+    #[inline(always)]
     pub fn schedule(&mut self, time: SimTime, event: E) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = Entry {
-            key: (u128::from(time) << 64) | u128::from(seq),
-            event,
-        };
-        if !self.heap.is_empty() {
-            self.heap.push(entry);
-        } else if self.sorted.len() < SORTED_MAX {
-            // Keys are unique; the new one goes after (nearer the end than) every later key.
-            // It is usually due among the first, a step or two from the end: it moves there by
-            // swaps (cheaper than the memmove of an insert, for so few).
-            let key = entry.key;
-            self.sorted.push(entry);
-            let mut at = self.sorted.len() - 1;
-            while at > 0 && self.sorted[at - 1].key < key {
-                self.sorted.swap(at - 1, at);
-                at -= 1;
+        let key = (u128::from(time) << 64) | u128::from(seq);
+        if self.heap.is_empty() {
+            let len = self.sorted.len();
+            if len < SORTED_MAX {
+                // Keys are unique; the new one goes after (nearer the end than) every later
+                // key. It is usually due among the first, a step or two from the end.
+                let mut at = len;
+                while at > 0 && self.sorted[at - 1].key < key {
+                    at -= 1;
+                }
+                if at == len {
+                    self.sorted.push(Entry { key, event });
+                } else {
+                    self.sorted.push(self.sorted[len - 1]);
+                    for slot in (at + 1..len).rev() {
+                        self.sorted[slot] = self.sorted[slot - 1];
+                    }
+                    self.sorted[at] = Entry { key, event };
+                }
+                return seq;
             }
-        } else {
-            self.switch_to_heap(entry);
+            self.switch_to_heap();
         }
+        self.heap.push(Entry { key, event });
         seq
     }
 
-    /// The sorted vector is full: the agenda becomes a heap, with `entry`.
+    /// The sorted vector is full: the agenda becomes a heap.
     #[cold]
     #[inline(never)]
-    fn switch_to_heap(&mut self, entry: Entry<E>) {
+    fn switch_to_heap(&mut self) {
         self.heap = self.sorted.drain(..).collect();
-        self.heap.push(entry);
     }
 
     /// The heap drained: the agenda becomes a sorted vector again.
@@ -169,20 +181,6 @@ impl<E> EventQueue<E> {
     /// How many events were ever scheduled (the kernel's event counter).
     pub fn scheduled(&self) -> u64 {
         self.next_seq
-    }
-}
-
-impl<E: Clone> Clone for EventQueue<E> {
-    fn clone(&self) -> Self {
-        let copy = |entry: &Entry<E>| Entry {
-            key: entry.key,
-            event: entry.event.clone(),
-        };
-        EventQueue {
-            sorted: self.sorted.iter().map(copy).collect(),
-            heap: self.heap.iter().map(copy).collect(),
-            next_seq: self.next_seq,
-        }
     }
 }
 

@@ -78,6 +78,19 @@ pub struct Retry {
     pub topics: Vec<(u16, u64)>,
 }
 
+/// An emitted event waiting for its publishing delay (`Emit::delay`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PendingEmit {
+    /// The group whose handler emitted it.
+    pub group: u16,
+    /// Where it goes.
+    pub topic: u16,
+    /// The event.
+    pub record: Record,
+    /// Its partition when keyed, chosen when it was emitted ([`World::key_partition`]).
+    pub partition: Option<u32>,
+}
+
 /// An event type published after a successful attempt.
 #[derive(Clone, Debug)]
 pub struct Emit {
@@ -625,12 +638,18 @@ impl World {
                 attempts: 0,
                 ..*record
             };
+            let partition = self.key_partition(emit.topic, &child);
             match emit.delay {
-                None => self.append_emitted(group, emit.topic, child),
+                None => self.append_emitted(group, emit.topic, child, partition),
                 Some(delay) => {
                     let rng = &mut self.groups[group as usize].instances[instance as usize].rng;
                     let at = self.now + delay.sample(rng);
-                    let entry = Some((group, emit.topic, child));
+                    let entry = Some(PendingEmit {
+                        group,
+                        topic: emit.topic,
+                        record: child,
+                        partition,
+                    });
                     let index = match self.free_emits.pop() {
                         Some(index) => {
                             self.pending_emits[index as usize] = entry;
@@ -649,7 +668,12 @@ impl World {
 
     /// A delayed emitted event reaches Kafka.
     pub(super) fn on_emit_due(&mut self, index: u32) {
-        let Some((group, topic, mut record)) = self
+        let Some(PendingEmit {
+            group,
+            topic,
+            mut record,
+            partition,
+        }) = self
             .pending_emits
             .get_mut(index as usize)
             .and_then(Option::take)
@@ -658,12 +682,12 @@ impl World {
         };
         self.free_emits.push(index);
         record.produced_at = self.now;
-        self.append_emitted(group, topic, record);
+        self.append_emitted(group, topic, record, partition);
     }
 
-    fn append_emitted(&mut self, group: u16, topic: u16, record: Record) {
+    fn append_emitted(&mut self, group: u16, topic: u16, record: Record, partition: Option<u32>) {
         self.groups[group as usize].handling.stats.emitted += 1;
-        self.append(topic, record, None);
+        self.append(topic, record, partition);
     }
 
     /// `replay_dlq`: re-publishes the group's dead-letter records (not yet replayed) to the

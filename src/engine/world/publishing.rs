@@ -112,8 +112,9 @@ pub struct CdcConnector {
     pub restart_after: u64,
     /// State.
     pub state: ConnectorState,
-    /// Committed rows not captured yet, with the time each becomes capturable.
-    wal: VecDeque<(Record, SimTime)>,
+    /// Committed rows not captured yet, with the time each becomes capturable and, when keyed,
+    /// its partition (chosen at commit: [`World::key_partition`]).
+    wal: VecDeque<(Record, SimTime, Option<u32>)>,
     /// Rows captured since the last offset flush.
     unflushed: Vec<Record>,
     /// A capture event is scheduled.
@@ -282,6 +283,7 @@ impl World {
                 });
             }
             Publisher::Cdc(_) => {
+                let partition = self.key_partition(topic, &record);
                 let p = &mut self.producers[producer as usize];
                 let Publisher::Cdc(connector) = &mut p.publisher else {
                     return;
@@ -290,7 +292,7 @@ impl World {
                 // The log is read in order: a row is never captured before an earlier one.
                 let at = (now + lag).max(connector.last_capture_at);
                 connector.last_capture_at = at;
-                connector.wal.push_back((record, at));
+                connector.wal.push_back((record, at, partition));
                 let backlog = connector.backlog();
                 let p = &mut self.producers[producer as usize];
                 p.publish_stats.created += 1;
@@ -498,7 +500,7 @@ impl World {
         if connector.state != ConnectorState::Running || connector.capture_scheduled {
             return;
         }
-        if let Some(&(_, at)) = connector.wal.front() {
+        if let Some(&(_, at, _)) = connector.wal.front() {
             connector.capture_scheduled = true;
             let epoch = connector.epoch;
             self.queue
@@ -517,10 +519,10 @@ impl World {
                 return;
             }
             match connector.wal.front() {
-                Some(&(_, at)) if at <= now => {}
+                Some(&(_, at, _)) if at <= now => {}
                 _ => break,
             }
-            let Some((mut record, _)) = connector.wal.pop_front() else {
+            let Some((mut record, _, partition)) = connector.wal.pop_front() else {
                 break;
             };
             record.produced_at = now;
@@ -534,7 +536,7 @@ impl World {
             } else {
                 stats.republished += 1;
             }
-            self.append(topic, record, None);
+            self.append(topic, record, partition);
         }
         if let Publisher::Cdc(connector) = &mut self.producers[producer as usize].publisher {
             connector.capture_scheduled = false;
@@ -578,7 +580,7 @@ impl World {
                 // What was published after the last flushed position is read again.
                 let rewind = std::mem::take(&mut connector.unflushed);
                 for record in rewind.into_iter().rev() {
-                    connector.wal.push_front((record, now));
+                    connector.wal.push_front((record, now, None));
                 }
                 let at = now + connector.restart_after;
                 let epoch = connector.epoch;
@@ -623,7 +625,7 @@ impl World {
             Publisher::Cdc(connector) => connector
                 .wal
                 .iter()
-                .filter(|(r, _)| !connector.published_ids.contains(r.event_id))
+                .filter(|(r, _, _)| !connector.published_ids.contains(r.event_id))
                 .count() as u64,
             Publisher::Direct(_) => 0,
         }
