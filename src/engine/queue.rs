@@ -18,14 +18,14 @@
 //! events never changes what comes out.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// Above this many pending events the agenda is a binary heap.
 const SORTED_MAX: usize = 32;
 /// A heap that drains to this many events becomes a sorted vector again (well below
 /// [`SORTED_MAX`], so a queue hovering around the limit does not convert at every step).
 const SORTED_MIN: usize = 8;
+/// Children per node of the long agenda's heap.
+const HEAP_ARITY: usize = 4;
 
 #[derive(Clone, Copy)]
 struct Entry<E> {
@@ -34,31 +34,13 @@ struct Entry<E> {
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed, so the std max-heap pops the earliest key first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
-}
-
 /// A time-ordered agenda of events of type `E`.
 #[derive(Clone)]
 pub struct EventQueue<E> {
     /// The agenda while short: sorted by key, latest first. Empty while `heap` is in use.
     sorted: Vec<Entry<E>>,
     /// The agenda while long. Empty while `sorted` is in use.
-    heap: BinaryHeap<Entry<E>>,
+    heap: Vec<Entry<E>>,
     next_seq: u64,
 }
 
@@ -66,7 +48,7 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             sorted: Vec::new(),
-            heap: BinaryHeap::new(),
+            heap: Vec::new(),
             next_seq: 0,
         }
     }
@@ -107,7 +89,7 @@ impl<E: Copy> EventQueue<E> {
             }
             self.switch_to_heap();
         }
-        self.heap.push(Entry { key, event });
+        self.heap_push(Entry { key, event });
         seq
     }
 
@@ -115,15 +97,91 @@ impl<E: Copy> EventQueue<E> {
     #[cold]
     #[inline(never)]
     fn switch_to_heap(&mut self) {
-        self.heap = self.sorted.drain(..).collect();
+        // Earliest first: an ascending array is already a min-heap.
+        self.heap = self.sorted.drain(..).rev().collect();
     }
 
     /// The heap drained: the agenda becomes a sorted vector again.
     #[cold]
     #[inline(never)]
     fn switch_to_sorted(&mut self) {
-        // Ascending in `Ord`, which is reversed: latest first, as `sorted` keeps them.
-        self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
+        let mut entries = std::mem::take(&mut self.heap);
+        entries.sort_unstable_by(|a, b| b.key.cmp(&a.key)); // keys are unique: latest first
+        self.sorted = entries;
+    }
+
+    /// Adds `entry` to the heap. The new entry stays in registers while later parents move
+    /// down into the hole, and is written once; `std`'s `BinaryHeap` writes it first and reads
+    /// it back.
+    #[inline]
+    fn heap_push(&mut self, entry: Entry<E>) {
+        let mut hole = self.heap.len();
+        match self.heap.first() {
+            Some(&first) => self.heap.push(first),
+            None => {
+                self.heap.push(entry);
+                return;
+            }
+        }
+        while hole > 0 {
+            let parent = (hole - 1) / HEAP_ARITY;
+            if self.heap[parent].key < entry.key {
+                break;
+            }
+            self.heap[hole] = self.heap[parent];
+            hole = parent;
+        }
+        self.heap[hole] = entry;
+    }
+
+    /// Removes the heap's earliest entry. The hole left at the root goes down to a leaf along
+    /// the earliest child of each node, the last entry fills it and rises (usually not at all:
+    /// it is among the latest). Which child is earliest is a coin toss that a branch would
+    /// mispredict half the time, so it is chosen by arithmetic; four children a node halve
+    /// the levels, and so the chain of dependent loads, of a binary heap.
+    #[inline]
+    fn heap_pop(&mut self) -> Option<Entry<E>> {
+        let last = self.heap.pop()?;
+        let Some(&root) = self.heap.first() else {
+            return Some(last);
+        };
+        let heap = &mut self.heap[..];
+        let len = heap.len();
+        let mut hole = 0;
+        loop {
+            let first = HEAP_ARITY * hole + 1;
+            if let Some(children) = heap.get(first..first + HEAP_ARITY) {
+                let left = usize::from(children[1].key < children[0].key);
+                let right = 2 + usize::from(children[3].key < children[2].key);
+                let pick_right = children[right].key < children[left].key;
+                let earliest = first + if pick_right { right } else { left };
+                heap[hole] = heap[earliest];
+                hole = earliest;
+            } else {
+                // The one node with fewer children, or a leaf.
+                if first < len {
+                    let mut earliest = first;
+                    for child in first + 1..len {
+                        if heap[child].key < heap[earliest].key {
+                            earliest = child;
+                        }
+                    }
+                    heap[hole] = heap[earliest];
+                    hole = earliest;
+                }
+                break;
+            }
+        }
+        while hole > 0 {
+            let parent = (hole - 1) / HEAP_ARITY;
+            if heap[parent].key < last.key {
+                break;
+            }
+            heap[hole] = heap[parent];
+            hole = parent;
+        }
+        heap[hole] = last;
+        Some(root)
     }
 
     /// Removes and returns the earliest event with its time (ties: the first scheduled).
@@ -132,7 +190,7 @@ impl<E: Copy> EventQueue<E> {
         let entry = if let Some(entry) = self.sorted.pop() {
             entry
         } else {
-            let entry = self.heap.pop()?;
+            let entry = self.heap_pop()?;
             if self.heap.len() <= SORTED_MIN {
                 self.switch_to_sorted();
             }
@@ -164,7 +222,7 @@ impl<E: Copy> EventQueue<E> {
     fn earliest_key(&self) -> Option<u128> {
         match self.sorted.last() {
             Some(entry) => Some(entry.key),
-            None => self.heap.peek().map(|entry| entry.key),
+            None => self.heap.first().map(|entry| entry.key),
         }
     }
 
