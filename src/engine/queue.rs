@@ -106,7 +106,8 @@ impl<E: Copy> EventQueue<E> {
     #[inline(never)]
     fn switch_to_sorted(&mut self) {
         let mut entries = std::mem::take(&mut self.heap);
-        entries.sort_unstable_by(|a, b| b.key.cmp(&a.key)); // keys are unique: latest first
+        // Keys are unique, so an unstable sort is exact: latest first.
+        entries.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.key));
         self.sorted = entries;
     }
 
