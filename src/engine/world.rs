@@ -1087,7 +1087,11 @@ impl World {
         // Retry-topic records not due yet: Spring pauses the partition and resumes it when
         // the first record is due.
         if let Some(due) = next_due(&self.topics, &g.partitions, i.ready.iter().copied()) {
-            if i.due_wake.is_none_or(|at| at > due) {
+            // One wake-up per due time: a poll scheduled for later than `due` is moved up (the
+            // late one finds the instance busy or idle, and does nothing), one not yet run for
+            // an earlier or equal time already covers it. Before, every idle spell scheduled
+            // its own, up to one per record processed while a retry waited.
+            if i.due_wake.is_none_or(|at| at > due || at <= self.now) {
                 i.due_wake = Some(due);
                 let incarnation = i.incarnation;
                 self.queue.schedule(
@@ -1181,7 +1185,6 @@ impl World {
         let reset = g.config.offset_reset;
         let mut budget = g.config.max_poll_records as usize;
         let i = &mut g.instances[instance as usize];
-        i.due_wake = None;
         let me = Owner {
             instance,
             incarnation: i.incarnation,
