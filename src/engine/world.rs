@@ -12,11 +12,11 @@
 mod handling;
 mod publishing;
 
+use handling::PendingEmit;
 pub use handling::{
     AttemptOutcome, BackoffPolicy, BackoffRun, BitSet, DeadLetter, Dependency, Emit, FailureCause,
     Handler, HandlingState, HandlingStats, Retry, DEAD_LETTER_LIMIT, HISTORY_LIMIT,
 };
-use handling::PendingEmit;
 pub use publishing::{
     CdcConnector, ConnectorState, OutboxRelay, PublishStats, Publisher, WorkerState,
 };

@@ -134,8 +134,8 @@ fn run_prints_the_describe_table_and_check_reports_failures() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["describe"].as_array().unwrap().len(), 24);
 
-    let dir = std::env::temp_dir().join(format!("evflow-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = ScratchDir::new("evflow-cli");
+    let dir = dir.path();
     let failing = dir.join("failing.toml");
     std::fs::write(&failing, "duration = \"1s\"\n[[topic]]\nname = \"t\"\npartitions = 1\n[expect]\nchecks = [\"produced > 5\"]\n").unwrap();
     let (code, out, _) = evflow(&["check", failing.to_str().unwrap()], None);
@@ -183,4 +183,25 @@ fn the_shipped_schema_file_is_current() {
         out, shipped,
         "regenerate with: evflow schema > docs/evflow-scenario.schema.json"
     );
+}
+
+/// A directory under the system temp dir, removed when dropped (also when a test fails).
+struct ScratchDir(std::path::PathBuf);
+
+impl ScratchDir {
+    fn new(prefix: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        ScratchDir(dir)
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
