@@ -975,20 +975,30 @@ impl World {
     /// the key's entity row was just used and is still in cache: asked at append time instead,
     /// the row of one of a million keys was a cache miss that took 14% of the 1M-record
     /// pipeline (`perf annotate`).
+    #[inline(always)]
     pub(crate) fn key_partition(&mut self, topic: u16, record: &Record) -> Option<u32> {
         if !record.keyed || record.key == NO_KEY {
             return None;
         }
-        let partitions = self.topics[topic as usize].partitions.len() as u32;
-        let producer = &mut self.producers[record.producer as usize];
-        let Some(space) = producer.keys.space() else {
-            return Some(0);
-        };
-        if let Some(&p) = space.partition_of.get(record.key as usize) {
-            if producer.topic == topic {
+        let producer = &self.producers[record.producer as usize];
+        if producer.topic == topic {
+            let tabulated = producer.keys.space().map(|space| &space.partition_of);
+            if let Some(&p) = tabulated.and_then(|table| table.get(record.key as usize)) {
                 return Some(p);
             }
         }
+        Some(self.untabulated_key_partition(topic, record))
+    }
+
+    /// [`World::key_partition`] for a key without a precomputed partition: another topic
+    /// than its producer's, or a key space too large to tabulate.
+    #[inline(never)]
+    fn untabulated_key_partition(&mut self, topic: u16, record: &Record) -> u32 {
+        let partitions = self.topics[topic as usize].partitions.len() as u32;
+        let producer = &mut self.producers[record.producer as usize];
+        let Some(space) = producer.keys.space() else {
+            return 0;
+        };
         if space.count > KeySpace::TABLE_LIMIT {
             // Too many keys to tabulate per topic: the key's murmur2 hash is kept in its
             // entity row (topic-independent), computed on first use.
@@ -1002,13 +1012,13 @@ impl World {
                     .set(record.key, ENTITY_HASH, hash | KNOWN_HASH);
                 hash
             };
-            return Some(hash % partitions);
+            return hash % partitions;
         }
         let cache = self.topics[topic as usize]
             .key_partitions
             .entry(record.producer)
             .or_insert_with(|| space.all_partitions(partitions).into());
-        Some(cache.get(record.key as usize).copied().unwrap_or(0))
+        cache.get(record.key as usize).copied().unwrap_or(0)
     }
 
     /// Wakes the idle owner of `topic`/`partition` in every subscribed group (a long-poll fetch
