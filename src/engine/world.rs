@@ -1821,15 +1821,24 @@ impl World {
         let now = self.now;
         for t in 0..self.topics.len() {
             let retention = self.topics[t].retention;
+            // Before `retention` has passed nothing can expire, and a log without a whole
+            // segment in memory has nothing to free: most ticks skip most partitions without
+            // looking at their groups (this loop was 2.7% of the SimPy retry-topics run).
+            let expiring = now >= retention;
+            let retained = self.topics[t].retained;
             // The smallest offset any subscribed group may still read, per partition.
             let partitions = self.topics[t].partitions.len();
             for p in 0..partitions {
+                if !expiring
+                    && (retained || !self.topics[t].partitions[p].holds_a_full_segment())
+                {
+                    continue;
+                }
                 let mut keep_from = u64::MAX;
                 for &(group, base) in &self.topics[t].subscribers {
                     let gp = &self.groups[group as usize].partitions[(base + p as u32) as usize];
                     keep_from = keep_from.min(gp.committed.unwrap_or(0));
                 }
-                let retained = self.topics[t].retained;
                 let log = &mut self.topics[t].partitions[p];
                 log.apply_retention(now, retention);
                 if keep_from == u64::MAX {

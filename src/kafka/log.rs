@@ -240,6 +240,13 @@ impl PartitionLog {
         self.start_offset
     }
 
+    /// Whether a whole segment of records is still in memory, the least that
+    /// [`PartitionLog::release_below`] frees: without one it has nothing to do.
+    #[inline]
+    pub fn holds_a_full_segment(&self) -> bool {
+        self.end_offset >= self.memory_base + SEGMENT_RECORDS
+    }
+
     /// Forgets records below `offset` from memory (no group will read them again), keeping
     /// segment summaries so retention still moves the log-start offset correctly.
     #[inline]
