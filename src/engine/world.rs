@@ -1829,9 +1829,7 @@ impl World {
             // The smallest offset any subscribed group may still read, per partition.
             let partitions = self.topics[t].partitions.len();
             for p in 0..partitions {
-                if !expiring
-                    && (retained || !self.topics[t].partitions[p].holds_a_full_segment())
-                {
+                if !expiring && (retained || !self.topics[t].partitions[p].holds_a_full_segment()) {
                     continue;
                 }
                 let mut keep_from = u64::MAX;
