@@ -1097,10 +1097,10 @@ impl World {
         // Retry-topic records not due yet: Spring pauses the partition and resumes it when
         // the first record is due.
         if let Some(due) = next_due(&self.topics, &g.partitions, i.ready.iter().copied()) {
-            // One wake-up per due time: a poll scheduled for later than `due` is moved up (the
-            // late one finds the instance busy or idle, and does nothing), one not yet run for
-            // an earlier or equal time already covers it. Before, every idle spell scheduled
-            // its own, up to one per record processed while a retry waited.
+            // One wake-up per due time: one not yet run for an earlier or equal time already
+            // covers `due`; one for a later time is not enough, so an earlier one is added (the
+            // later one still runs, as a harmless extra poll). Before, every idle spell
+            // scheduled its own, up to one per record processed while a retry waited.
             if i.due_wake.is_none_or(|at| at > due || at <= self.now) {
                 i.due_wake = Some(due);
                 let incarnation = i.incarnation;
