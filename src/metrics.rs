@@ -202,17 +202,20 @@ pub struct GroupMetrics {
 impl GroupMetrics {
     /// Produce-to-processed latency of first deliveries.
     pub fn latency(&self) -> Histogram<u64> {
-        let mut latency = self.latency_only.clone();
-        let _ = latency.add(&self.both);
-        latency
+        self.with_both(&self.latency_only)
     }
 
     /// Time from the chain's first event (the click) to this group finishing a record
     /// successfully: where in a pipeline the group's work lands.
     pub fn step_latency(&self) -> Histogram<u64> {
-        let mut step = self.step_only.clone();
-        let _ = step.add(&self.both);
-        step
+        self.with_both(&self.step_only)
+    }
+
+    /// `only` plus the values recorded for both latencies (same bounds: the sum is exact).
+    fn with_both(&self, only: &Histogram<u64>) -> Histogram<u64> {
+        let mut sum = only.clone();
+        let _ = sum.add(&self.both);
+        sum
     }
 }
 
