@@ -478,12 +478,17 @@ impl Simulation {
         }
     }
 
-    /// Hands the events of the last step to `observer`.
-    #[inline]
+    /// Hands the events of the last step to `observer`. The check is inlined into the step
+    /// loops, so a step that changed nothing observable (a stale wake-up, an idle poll, a
+    /// housekeeping tick) costs no call.
+    #[inline(always)]
     fn dispatch<O: Observer + ?Sized>(&mut self, observer: &mut O) {
-        if self.world.emitted.is_empty() {
-            return;
+        if !self.world.emitted.is_empty() {
+            self.dispatch_emitted(observer);
         }
+    }
+
+    fn dispatch_emitted<O: Observer + ?Sized>(&mut self, observer: &mut O) {
         let world = &self.world;
         for event in &world.emitted {
             observer.on_event(world.now, event, world);

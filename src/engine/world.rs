@@ -1066,7 +1066,26 @@ impl World {
             return; // a stale wake-up: the instance is busy and will poll after its batch
         }
         i.waiting = false;
-        if g.rebalance.is_some() && !i.joined {
+        if (g.rebalance.is_some() || i.pending_assignment.is_some())
+            && !self.poll_membership(group, instance)
+        {
+            return;
+        }
+        self.maybe_auto_commit(group, instance);
+        if self.fetch(group, instance) {
+            self.process_next(group, instance);
+        } else {
+            self.go_idle(group, instance);
+        }
+    }
+
+    /// The membership part of `poll()` while the group rebalances or a new assignment waits:
+    /// join, take the assignment. Returns whether the member may fetch now. Out of line: most
+    /// polls see a stable group and skip it.
+    #[inline(never)]
+    fn poll_membership(&mut self, group: u16, instance: u16) -> bool {
+        let g = &mut self.groups[group as usize];
+        if g.rebalance.is_some() && !g.instances[instance as usize].joined {
             self.join(group, instance);
         }
         let g = &mut self.groups[group as usize];
@@ -1077,16 +1096,9 @@ impl World {
         if g.rebalance.is_some() && !g.cooperative() {
             // Eager protocol: a joined member holds no partitions until the new assignment.
             g.instances[instance as usize].waiting = true;
-            return;
+            return false;
         }
-        self.maybe_auto_commit(group, instance);
-        self.fetch(group, instance);
-        let i = &self.groups[group as usize].instances[instance as usize];
-        if i.batch.is_empty() {
-            self.go_idle(group, instance);
-        } else {
-            self.process_next(group, instance);
-        }
+        true
     }
 
     fn go_idle(&mut self, group: u16, instance: u16) {
@@ -1188,8 +1200,9 @@ impl World {
 
     /// Fills the instance's batch with up to `max.poll.records` records from its ready
     /// partitions, in turn (the Java fetcher also rotates the partitions it drains). Only
-    /// partitions that received records since they were last drained are visited.
-    fn fetch(&mut self, group: u16, instance: u16) {
+    /// partitions that received records since they were last drained are visited. Returns
+    /// whether the batch has records.
+    fn fetch(&mut self, group: u16, instance: u16) -> bool {
         let now = self.now;
         let g = &mut self.groups[group as usize];
         let reset = g.config.offset_reset;
@@ -1272,6 +1285,7 @@ impl World {
                 gp.queued = false;
             }
         }
+        !i.batch.is_empty()
     }
 
     fn process_next(&mut self, group: u16, instance: u16) {
