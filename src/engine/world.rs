@@ -262,6 +262,12 @@ pub struct GroupPartition {
     queued: bool,
     /// One past the highest offset this group ever processed: lower offsets are redeliveries.
     pub high_water: u64,
+    /// `(offset, due)`: the record at `offset` of this retry topic was not due when last
+    /// looked at and becomes due at `due`. Records never change once appended, so while the
+    /// position stays there, `poll()` skips the partition and the idle wake-up is planned
+    /// without reading the record again (the SimPy retry-topic run read one not-due record
+    /// twice per poll: in the fetch and for the wake-up).
+    head_due: (u64, SimTime),
 }
 
 /// Life cycle of a consumer instance.
@@ -660,6 +666,7 @@ impl World {
                     processed: 0,
                     high_water: 0,
                     queued: false,
+                    head_due: (u64::MAX, 0),
                 });
             }
         }
@@ -1250,6 +1257,10 @@ impl World {
                 gp.position = to;
                 gp.processed = to;
             }
+            if gp.head_due.0 == gp.position && gp.head_due.1 > now {
+                i.ready.push_back(slot); // its first record is still not due
+                continue;
+            }
             let from = gp.position;
             let available = log.end_offset().saturating_sub(from) as usize;
             let mut take = available.min(budget);
@@ -1258,6 +1269,7 @@ impl World {
                 if let Some(record) = log.get(offset) {
                     if topic.due_delay > 0 && record.produced_at + topic.due_delay > now {
                         take = n as usize; // the rest of this retry topic is not due yet
+                        gp.head_due = (offset, record.produced_at + topic.due_delay);
                         break;
                     }
                     i.batch.push_back(Delivery {
@@ -1890,6 +1902,9 @@ fn next_due(
                 return None;
             }
             let log = &topic.partitions[gp.partition as usize];
+            if gp.head_due.0 == gp.position && gp.position >= log.start_offset() {
+                return Some(gp.head_due.1);
+            }
             log.get(gp.position)
                 .map(|record| record.produced_at + topic.due_delay)
         })

@@ -3,7 +3,7 @@
 
 use crate::support::{load, run_checked};
 use evflow::engine::world::World;
-use evflow::observer::{Disposition, Effect, Observer, SimEvent};
+use evflow::observer::{Disposition, Effect, Observer, SimEvent, SkipReason};
 use evflow::report::Latency;
 use evflow::Simulation;
 
@@ -173,6 +173,64 @@ fn retry_topics_hold_records_until_due_and_keep_the_main_partition_flowing() {
         "retry topics break per-key order"
     );
     assert!(run.report.groups[0].max_lag < 100);
+}
+
+#[test]
+fn retry_records_that_expire_before_they_are_due_are_skipped_not_processed() {
+    // Retention 1.5s, and every attempt fails: each record waits 1s in orders-retry-1000 (it
+    // is read in time) and then 2s in orders-retry-2000, where retention deletes it first.
+    // The consumer remembers when a waiting record is due; this checks that it still notices
+    // the deletion, and skips the records rather than processing them.
+    let text = BASE.replace("partitions = 2\n", "partitions = 2\nretention = \"1500ms\"\n")
+        + "[[group]]\nname = \"payments\"\ntopic = \"orders\"\ninstances = 1\nprocessing = \"1ms\"\n\
+           [group.handler]\ntransient_failure = 1.0\n\
+           retry = { mode = \"topics\", initial = \"1s\", multiplier = 2.0, max_attempts = 2 }\n";
+    let (retry_1000, retry_2000) = (1u16, 2u16);
+    let mut appended = std::collections::BTreeMap::new();
+    let (mut waited, mut expired) = (0, 0);
+    for (t, e) in events(&text) {
+        match e {
+            SimEvent::Produced {
+                topic,
+                partition,
+                offset,
+                ..
+            } => {
+                appended.insert((topic, partition, offset), t);
+            }
+            SimEvent::Processed {
+                topic,
+                partition,
+                offset,
+                ..
+            } => {
+                assert_ne!(topic, retry_2000, "an expired record was processed at {t}");
+                if topic == retry_1000 {
+                    assert!(t >= appended[&(topic, partition, offset)] + 1_000_000);
+                    waited += 1;
+                }
+            }
+            SimEvent::Skipped {
+                topic,
+                from,
+                to,
+                reason,
+                ..
+            } => {
+                assert_eq!((topic, reason), (retry_2000, SkipReason::Expired));
+                expired += to - from;
+            }
+            _ => {}
+        }
+    }
+    let retried_twice = appended.keys().filter(|k| k.0 == retry_2000).count() as u64;
+    assert!(waited > 500, "{waited} records waited in orders-retry-1000");
+    // All but the last few seconds' records (not yet due when the run ends) are skipped.
+    assert!(
+        expired > retried_twice - 100 && expired <= retried_twice,
+        "{expired} of {retried_twice} expired"
+    );
+    run_checked(&text, None);
 }
 
 #[test]
