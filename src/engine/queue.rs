@@ -148,10 +148,7 @@ impl<E: Copy> EventQueue<E> {
         if bucket <= calendar.cursor {
             insert_sorted(&mut self.sorted, entry);
         } else if bucket - calendar.cursor < BUCKETS as u64 {
-            let slot = (bucket % BUCKETS as u64) as usize;
-            calendar.wheel[slot].push(entry);
-            calendar.occupied[slot / 64] |= 1 << (slot % 64);
-            calendar.in_wheel += 1;
+            calendar.push_to_wheel(entry);
         } else {
             heap_push(&mut calendar.far, entry);
         }
@@ -205,10 +202,7 @@ impl<E: Copy> EventQueue<E> {
             if entry.bucket() == next {
                 self.sorted.push(entry);
             } else {
-                let slot = (entry.bucket() % BUCKETS as u64) as usize;
-                calendar.wheel[slot].push(entry);
-                calendar.occupied[slot / 64] |= 1 << (slot % 64);
-                calendar.in_wheel += 1;
+                calendar.push_to_wheel(entry);
             }
         }
         // Keys are unique, so an unstable sort is exact: latest first.
@@ -279,6 +273,16 @@ impl<E: Copy> EventQueue<E> {
 }
 
 impl<E> Calendar<E> {
+    /// Puts an entry of a bucket the wheel covers (after the cursor, less than [`BUCKETS`]
+    /// ahead) onto that bucket, unsorted.
+    #[inline(always)]
+    fn push_to_wheel(&mut self, entry: Entry<E>) {
+        let slot = (entry.bucket() % BUCKETS as u64) as usize;
+        self.wheel[slot].push(entry);
+        self.occupied[slot / 64] |= 1 << (slot % 64);
+        self.in_wheel += 1;
+    }
+
     /// The first occupied wheel bucket after the cursor, as a bucket number.
     fn next_occupied(&self) -> Option<u64> {
         if self.in_wheel == 0 {
