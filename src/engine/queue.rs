@@ -205,9 +205,7 @@ impl<E: Copy> EventQueue<E> {
                 calendar.push_to_wheel(entry);
             }
         }
-        // Keys are unique, so an unstable sort is exact: latest first.
-        self.sorted
-            .sort_unstable_by_key(|entry| std::cmp::Reverse(entry.key));
+        sort_latest_first(&mut self.sorted);
     }
 
     /// The calendar drained: the agenda becomes a sorted vector again (the wheel keeps its
@@ -222,8 +220,7 @@ impl<E: Copy> EventQueue<E> {
         calendar.occupied = [0; BUCKETS / 64];
         calendar.in_wheel = 0;
         self.long = false;
-        self.sorted
-            .sort_unstable_by_key(|entry| std::cmp::Reverse(entry.key));
+        sort_latest_first(&mut self.sorted);
     }
 
     /// Removes and returns the earliest event with its time (ties: the first scheduled).
@@ -307,6 +304,12 @@ impl<E> Calendar<E> {
         }
         None
     }
+}
+
+/// Sorts entries latest first, the order of [`EventQueue::sorted`]. Keys are unique, so an
+/// unstable sort is exact.
+fn sort_latest_first<E>(entries: &mut [Entry<E>]) {
+    entries.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.key));
 }
 
 /// Puts `entry` into a vector sorted latest first. Keys are unique; the new one goes after
