@@ -919,13 +919,14 @@ impl World {
             Keys::Payload { chooser, .. } => (chooser.sample(&mut p.rng), false),
             Keys::Keyless(_) => (NO_KEY, false),
         };
-        let key_seq = if key == NO_KEY {
-            0
+        let (row, key_seq) = if key == NO_KEY {
+            (NO_KEY, 0)
         } else {
-            p.entities.increment(key, ENTITY_SEQ)
+            let row = p.entities.row(key);
+            (row, p.entities.increment(row, ENTITY_SEQ))
         };
         p.produced += 1;
-        let mut record = Record::root(now, event_id, key, key_seq, producer, p.event_type);
+        let mut record = Record::root(now, event_id, key, row, key_seq, producer, p.event_type);
         record.keyed = keyed;
         self.publish(producer, record);
     }
@@ -1009,14 +1010,13 @@ impl World {
         if space.count > KeySpace::TABLE_LIMIT {
             // Too many keys to tabulate per topic: the key's murmur2 hash is kept in its
             // entity row (topic-independent), computed on first use.
-            let cached = producer.entities.get(record.key, ENTITY_HASH);
+            let row = record.row;
+            let cached = producer.entities.get(row, ENTITY_HASH);
             let hash = if cached & KNOWN_HASH != 0 {
                 cached & !KNOWN_HASH
             } else {
                 let hash = space.key_hash(record.key);
-                producer
-                    .entities
-                    .set(record.key, ENTITY_HASH, hash | KNOWN_HASH);
+                producer.entities.set(row, ENTITY_HASH, hash | KNOWN_HASH);
                 hash
             };
             return hash % partitions;

@@ -38,6 +38,12 @@ pub struct Record {
     pub key: u32,
     /// The per-key sequence number (1-based), to check per-key ordering downstream.
     pub key_seq: u32,
+    /// The key's row in its producer's entity table ([`crate::engine::key_table::KeyTable`]),
+    /// or [`NO_KEY`]. Carried so that each consumer reaches the row directly: rows are handed
+    /// out in order of first use, so the rows of the records in flight sit together, where a
+    /// lookup by key would first read a map scattered over the key space. Engine
+    /// bookkeeping, not part of the trace.
+    pub row: u32,
     /// Which producer (key space) the entity key belongs to.
     pub producer: u16,
     /// Event type (index into the world's event type names).
@@ -55,6 +61,7 @@ impl Record {
         at: SimTime,
         event_id: u64,
         key: u32,
+        row: u32,
         key_seq: u32,
         producer: u16,
         event_type: u16,
@@ -67,6 +74,7 @@ impl Record {
             causation_id: 0,
             key,
             key_seq,
+            row,
             producer,
             event_type,
             attempts: 0,
@@ -285,7 +293,7 @@ mod tests {
     use super::*;
 
     fn record(at: SimTime) -> Record {
-        Record::root(at, at, NO_KEY, 0, 0, 0)
+        Record::root(at, at, NO_KEY, NO_KEY, 0, 0, 0)
     }
 
     /// A log holding `n` records, the one at offset `t` produced at time `t`.

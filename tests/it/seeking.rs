@@ -119,10 +119,10 @@ processing = "exp(1ms)"
     let (count, bytes) = session.checkpoint_footprint();
     assert!(count <= 64, "{count} checkpoints");
     // The estimate counts 1 MB per checkpoint for the fixed part, the log chunks each adds
-    // (20,000 records of 56 bytes in all: they are shared, not copied) and the writes
-    // (20,000 records × 4 writes of 16 bytes: the key's sequence, its cached partition hash,
-    // each group's highest sequence).
-    let shared = 20_000 * 56 + 20_000 * 4 * 16;
+    // (20,000 records of 64 bytes in all: they are shared, not copied) and the writes
+    // (20,000 records × 5 writes of 16 bytes: the key's row, handed out on its first use;
+    // the key's sequence, its cached partition hash, each group's highest sequence).
+    let shared = 20_000 * 64 + 20_000 * 5 * 16;
     assert!(
         bytes <= count * (1 << 20) + shared + (1 << 16),
         "{count} checkpoints, {bytes} bytes"

@@ -546,7 +546,7 @@ impl World {
         if column >= producer.entities.columns() {
             return false;
         }
-        let last = producer.entities.raise(record.key, column, record.key_seq);
+        let last = producer.entities.raise(record.row, column, record.key_seq);
         if record.key_seq < last {
             self.groups[group as usize].handling.stats.out_of_order += 1;
         }
