@@ -1334,7 +1334,7 @@ impl World {
         };
         let duplicate = delivery.offset < g.partitions[delivery.slot as usize].high_water;
         let Some((disposition, effect, out_of_order)) =
-            self.finish_attempt(group, instance, delivery, duplicate)
+            self.finish_attempt(group, instance, &delivery, duplicate)
         else {
             return; // retried in place: the record stays in flight
         };

@@ -377,7 +377,7 @@ impl World {
         &mut self,
         group: u16,
         instance: u16,
-        delivery: Delivery,
+        delivery: &Delivery,
         duplicate: bool,
     ) -> Option<(Disposition, Effect, bool)> {
         let outcome = self.groups[group as usize].instances[instance as usize].attempt;
@@ -410,7 +410,7 @@ impl World {
             .backoff
             .take()
             .is_some();
-        let record = delivery.record;
+        let record = &delivery.record;
         let failed_before =
             retried_in_place || record.attempts > 0 || matches!(outcome, AttemptOutcome::Fail(_));
         if failed_before && disposition != Disposition::Retried {
@@ -421,10 +421,10 @@ impl World {
                 .remove(&record.event_id);
         }
         let out_of_order =
-            !duplicate && disposition != Disposition::Filtered && self.track_order(group, &record);
+            !duplicate && disposition != Disposition::Filtered && self.track_order(group, record);
         let effect = if disposition == Disposition::Success {
-            let effect = self.side_effect(group, &record);
-            self.publish_emits(group, instance, &record);
+            let effect = self.side_effect(group, record);
+            self.publish_emits(group, instance, record);
             effect
         } else {
             Effect::None
@@ -436,7 +436,7 @@ impl World {
         &mut self,
         group: u16,
         instance: u16,
-        delivery: Delivery,
+        delivery: &Delivery,
         cause: FailureCause,
     ) -> AfterAttempt {
         let retryable = cause.retryable();
