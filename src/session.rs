@@ -319,7 +319,7 @@ struct Checkpoint {
     sim: Simulation,
     recorder: Recorder,
     ui: UiMetrics,
-    /// Per-entity counter writes since the previous checkpoint.
+    /// Per-entity writes (counters, keys' rows) since the previous checkpoint.
     writes: EntityWrites,
 }
 

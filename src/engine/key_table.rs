@@ -2,8 +2,8 @@
 //!
 //! The engine keeps sequence numbers per entity key: the producer stamps each record with its
 //! key's next sequence, and every group remembers the highest sequence it processed per key to
-//! count out-of-order deliveries. With a million order ids that is 28 MB for a producer and
-//! five groups.
+//! count out-of-order deliveries. With a million order ids that is 28 MB of counters for a
+//! producer and five groups, and a 4 MB map from key to row.
 //!
 //! Four choices follow from profiling the 1M-record pipeline (`perf record` natively, a CDP
 //! profile in Chromium):
@@ -17,8 +17,8 @@
 //!   were mostly created in the last second, so their rows sit together at the end of the
 //!   table and stay in cache while each service processes them. Rows indexed by key id
 //!   scattered a million random keys over 28 MB: the consumers' row read (`track_order`)
-//!   waited on memory for 13% of the pipeline's run time. Only the first lookup of a key,
-//!   through a 4-byte-per-key map, still misses.
+//!   waited on memory for 13% of the pipeline's run time. Only the producer's lookup of a
+//!   key in the key-to-row map (4 bytes per key) still misses.
 //! - **Chunks allocated on first write.** A key space of a billion keys costs nothing until
 //!   keys are used.
 //! - **A journal instead of copy-on-write.** The web app checkpoints the simulation 64 times
@@ -40,7 +40,8 @@ const ROW_OF_KEY: u32 = u32::MAX;
 /// One write to a [`KeyTable`], as journaled: a counter of a row, or a key's row assignment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EntityWrite {
-    key: u32,
+    /// The row of a counter write; the key of a row assignment (column [`ROW_OF_KEY`]).
+    index: u32,
     column: u32,
     /// The value before the write, so that a journal can be undone as well as replayed.
     old: u32,
@@ -52,29 +53,31 @@ pub struct EntityWrite {
 struct Chunks {
     columns: usize,
     /// log2 of the indexes per chunk.
-    rows_shift: u32,
+    index_shift: u32,
     chunks: Vec<Option<Box<[u32]>>>,
 }
 
 impl Chunks {
-    /// Room for indexes `0..rows` (it grows on demand beyond that).
-    fn new(rows: usize, columns: usize) -> Self {
+    /// Room for indexes `0..indexes` (it grows on demand beyond that).
+    fn new(indexes: usize, columns: usize) -> Self {
         let columns = columns.max(1);
         let per_chunk = (CHUNK_COUNTERS / columns).max(1);
         // The largest power of two not above `per_chunk`: the chunk index is a shift.
-        let rows_shift = usize::BITS - 1 - per_chunk.leading_zeros();
+        let index_shift = usize::BITS - 1 - per_chunk.leading_zeros();
         Chunks {
             columns,
-            rows_shift,
-            chunks: vec![None; rows.div_ceil(1 << rows_shift)],
+            index_shift,
+            chunks: vec![None; indexes.div_ceil(1 << index_shift)],
         }
     }
 
+    /// No chunks, not even empty slots for them (they grow on demand): every checkpoint
+    /// holds an empty table, so a billion-key space must not cost a slot per chunk there.
     fn empty_like(&self) -> Self {
         Chunks {
             columns: self.columns,
-            rows_shift: self.rows_shift,
-            chunks: vec![None; self.chunks.len()],
+            index_shift: self.index_shift,
+            chunks: Vec::new(),
         }
     }
 
@@ -82,8 +85,8 @@ impl Chunks {
     fn position(&self, row: u32, column: usize) -> (usize, usize) {
         debug_assert!(column < self.columns);
         let row = row as usize;
-        let chunk = row >> self.rows_shift;
-        let within = row & ((1 << self.rows_shift) - 1);
+        let chunk = row >> self.index_shift;
+        let within = row & ((1 << self.index_shift) - 1);
         (chunk, within * self.columns + column)
     }
 
@@ -102,7 +105,7 @@ impl Chunks {
         if chunk >= self.chunks.len() {
             self.grow(chunk);
         }
-        let len = self.columns << self.rows_shift;
+        let len = self.columns << self.index_shift;
         &mut self.chunks[chunk].get_or_insert_with(|| new_chunk(len))[at]
     }
 
@@ -115,7 +118,7 @@ impl Chunks {
 
     fn allocated_bytes(&self) -> usize {
         let chunks = self.chunks.iter().flatten().count();
-        chunks * (self.columns << self.rows_shift) * 4
+        chunks * (self.columns << self.index_shift) * 4
             + self.chunks.len() * std::mem::size_of::<Option<Box<[u32]>>>()
     }
 }
@@ -152,7 +155,9 @@ impl KeyTable {
     /// per key.
     pub fn new(keys: usize, columns: usize) -> Self {
         KeyTable {
-            rows: Chunks::new(keys, columns),
+            // Rows are handed out from 0 and their chunk list grows with them; the map is
+            // indexed by key, so it gets a slot per chunk of the whole key space up front.
+            rows: Chunks::new(0, columns),
             row_of_key: Chunks::new(keys, 1),
             rows_used: 0,
             journal: None,
@@ -169,7 +174,7 @@ impl KeyTable {
         }
     }
 
-    /// Counters per key.
+    /// Counters per row.
     pub fn columns(&self) -> usize {
         self.rows.columns
     }
@@ -186,7 +191,7 @@ impl KeyTable {
         *slot = row + 1;
         if let Some(journal) = &mut self.journal {
             journal.push(EntityWrite {
-                key,
+                index: key,
                 column: ROW_OF_KEY,
                 old: 0,
                 value: row + 1,
@@ -232,7 +237,7 @@ impl KeyTable {
             *slot = value;
             if let Some(journal) = &mut self.journal {
                 journal.push(EntityWrite {
-                    key: row,
+                    index: row,
                     column: column as u32,
                     old,
                     value,
@@ -260,10 +265,11 @@ impl KeyTable {
         for w in writes {
             if w.column == ROW_OF_KEY {
                 // Rows are handed out in order, so the newest assignment is the last row.
-                *self.row_of_key.slot(w.key, 0) = w.value;
+                debug_assert_eq!(w.value, self.rows_used + 1, "rows replayed out of order");
+                *self.row_of_key.slot(w.index, 0) = w.value;
                 self.rows_used = w.value;
             } else {
-                *self.rows.slot(w.key, w.column as usize) = w.value;
+                *self.rows.slot(w.index, w.column as usize) = w.value;
             }
         }
     }
@@ -273,16 +279,18 @@ impl KeyTable {
     pub fn undo(&mut self, writes: &[EntityWrite]) {
         for w in writes.iter().rev() {
             if w.column == ROW_OF_KEY {
-                // The row given back is the last one handed out.
-                *self.row_of_key.slot(w.key, 0) = w.old;
+                // The row given back is the last one handed out; its counters were written
+                // after it was handed out, so they are already undone to 0.
+                debug_assert_eq!(w.value, self.rows_used, "rows undone out of order");
+                *self.row_of_key.slot(w.index, 0) = w.old;
                 self.rows_used = w.value - 1;
             } else {
-                *self.rows.slot(w.key, w.column as usize) = w.old;
+                *self.rows.slot(w.index, w.column as usize) = w.old;
             }
         }
     }
 
-    /// Bytes of counters allocated, for memory accounting.
+    /// Bytes of counters and key-to-row map allocated, for memory accounting.
     pub fn allocated_bytes(&self) -> usize {
         self.rows.allocated_bytes() + self.row_of_key.allocated_bytes()
     }
@@ -294,7 +302,13 @@ mod tests {
 
     #[test]
     fn unset_counters_read_zero_and_the_table_grows() {
-        let mut table = KeyTable::new(10, 3);
+        let mut table = KeyTable::new(0, 3);
+        for key in 0..10_000 {
+            let row = table.row(key * 7);
+            assert_eq!(table.increment(row, 1), 1);
+        }
+        let last = table.row(9_999 * 7);
+        assert_eq!(table.get(last, 1), 1);
         let row = table.row(1_000_000);
         assert_eq!(table.get(row, 2), 0);
         table.set(row, 1, 7);
@@ -354,7 +368,12 @@ mod tests {
         // down to 512 rows of 6 counters.
         assert_eq!(table.allocated_bytes() - before, 4096 * 4);
         table.set(row, 5, 1);
-        assert_eq!(table.allocated_bytes() - before, 4096 * 4 + 512 * 6 * 4);
+        // ... and the rows' chunk list, which starts empty, gets its first slot.
+        let slot = std::mem::size_of::<Option<Box<[u32]>>>();
+        assert_eq!(
+            table.allocated_bytes() - before,
+            4096 * 4 + 512 * 6 * 4 + slot
+        );
         assert_eq!(table.get(row, 5), 1);
     }
 
@@ -382,13 +401,13 @@ mod tests {
         let mut rebuilt = base.empty_like();
         rebuilt.apply(&[
             EntityWrite {
-                key: 7,
+                index: 7,
                 column: ROW_OF_KEY,
                 old: 0,
                 value: seven + 1,
             },
             EntityWrite {
-                key: seven,
+                index: seven,
                 column: 0,
                 old: 0,
                 value: 99,
@@ -404,11 +423,27 @@ mod tests {
             table.undo(journal);
         }
         assert_same(&table, &base, 60_000);
-        // Undone rows are handed out again, in the same order.
+        // Undone rows are handed out again, in the same order, with their counters at 0.
         let mut again = base.clone();
         for key in [59_999, 3, 7, 1_000_000] {
-            assert_eq!(table.row(key), again.row(key));
+            let row = table.row(key);
+            assert_eq!(row, again.row(key));
+            for column in 0..3 {
+                assert_eq!(table.get(row, column), again.get(row, column));
+            }
         }
+        // Redoing the journals after the undo reaches the end state again.
+        let mut redone = base.clone();
+        for journal in &journals {
+            redone.apply(journal);
+        }
+        assert_same(&redone, &rebuilt, 60_000);
+        // A key's second lookup is not journaled.
+        let mut quiet = KeyTable::new(10, 1);
+        quiet.record_writes(true);
+        quiet.row(4);
+        quiet.row(4);
+        assert_eq!(quiet.take_writes().len(), 1);
     }
 
     /// Every key of `0..keys` has the same row and counters in `a` and `b`, and both have

@@ -84,12 +84,12 @@ pub struct Simulation {
     finished: bool,
 }
 
-/// The per-entity counters written during a stretch of a run: one journal per producer (see
+/// The per-entity counters written (and rows handed out) during a stretch of a run: one journal per producer (see
 /// [`key_table`]). A seek checkpoint stores these instead of a copy of the tables.
 pub type EntityWrites = Vec<Vec<key_table::EntityWrite>>;
 
 impl Simulation {
-    /// Starts journaling per-entity counter writes (see [`Simulation::take_entity_writes`]).
+    /// Starts journaling per-entity writes (see [`Simulation::take_entity_writes`]).
     pub fn record_entity_writes(&mut self) {
         for producer in &mut self.world.producers {
             producer.entities.record_writes(true);

@@ -55,6 +55,10 @@ pub struct Record {
     pub keyed: bool,
 }
 
+// Records are copied at every hand-over (log, batch, in flight, observers): keep them one
+// cache line.
+const _: () = assert!(std::mem::size_of::<Record>() == 64);
+
 impl Record {
     /// A fresh root record.
     pub fn root(

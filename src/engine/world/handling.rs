@@ -546,6 +546,7 @@ impl World {
         if column >= producer.entities.columns() {
             return false;
         }
+        debug_assert_ne!(record.row, NO_KEY, "a record with a key carries its row");
         let last = producer.entities.raise(record.row, column, record.key_seq);
         if record.key_seq < last {
             self.groups[group as usize].handling.stats.out_of_order += 1;
