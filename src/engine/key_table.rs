@@ -123,6 +123,12 @@ impl Chunks {
     }
 }
 
+/// The word of [`KeyTable::keys_with_rows`] holding `key`'s bit, and the bit.
+#[inline(always)]
+fn key_bit(key: u32) -> (u32, u32) {
+    (key >> 5, 1 << (key & 31))
+}
+
 /// A chunk of `len` zeros (a chunk's first write).
 #[cold]
 #[inline(never)]
@@ -138,6 +144,12 @@ pub struct KeyTable {
     rows: Chunks,
     /// Each key's row plus one (0: no row yet), by key.
     row_of_key: Chunks,
+    /// One bit per key: whether it has a row. A new key (most of a large key space's
+    /// records) is recognised here, in 1 bit instead of 4 bytes (128 KB for a million keys,
+    /// which stays in cache), and its map entry is only written: the write does not hold up
+    /// the producer as the read of a map entry scattered over 4 MB did (31% of the producer's
+    /// time in the 1M-record pipeline, `perf annotate`).
+    keys_with_rows: Chunks,
     /// Rows handed out: the next key used gets row `rows_used`.
     rows_used: u32,
     /// Every write since the journal was last taken, when recording.
@@ -159,6 +171,7 @@ impl KeyTable {
             // indexed by key, so it gets a slot per chunk of the whole key space up front.
             rows: Chunks::new(0, columns),
             row_of_key: Chunks::new(keys, 1),
+            keys_with_rows: Chunks::new(keys.div_ceil(32), 1),
             rows_used: 0,
             journal: None,
         }
@@ -169,6 +182,7 @@ impl KeyTable {
         KeyTable {
             rows: self.rows.empty_like(),
             row_of_key: self.row_of_key.empty_like(),
+            keys_with_rows: self.keys_with_rows.empty_like(),
             rows_used: 0,
             journal: None,
         }
@@ -182,13 +196,15 @@ impl KeyTable {
     /// The row of `key`, handed out (and journaled) on its first use.
     #[inline]
     pub fn row(&mut self, key: u32) -> u32 {
-        let slot = self.row_of_key.slot(key, 0);
-        if *slot != 0 {
-            return *slot - 1;
+        let (word, bit) = key_bit(key);
+        let bits = self.keys_with_rows.slot(word, 0);
+        if *bits & bit != 0 {
+            return self.row_of_key.get(key, 0) - 1;
         }
+        *bits |= bit;
         let row = self.rows_used;
         self.rows_used += 1;
-        *slot = row + 1;
+        *self.row_of_key.slot(key, 0) = row + 1;
         if let Some(journal) = &mut self.journal {
             journal.push(EntityWrite {
                 index: key,
@@ -267,6 +283,8 @@ impl KeyTable {
                 // Rows are handed out in order, so the newest assignment is the last row.
                 debug_assert_eq!(w.value, self.rows_used + 1, "rows replayed out of order");
                 *self.row_of_key.slot(w.index, 0) = w.value;
+                let (word, bit) = key_bit(w.index);
+                *self.keys_with_rows.slot(word, 0) |= bit;
                 self.rows_used = w.value;
             } else {
                 *self.rows.slot(w.index, w.column as usize) = w.value;
@@ -283,6 +301,8 @@ impl KeyTable {
                 // after it was handed out, so they are already undone to 0.
                 debug_assert_eq!(w.value, self.rows_used, "rows undone out of order");
                 *self.row_of_key.slot(w.index, 0) = w.old;
+                let (word, bit) = key_bit(w.index);
+                *self.keys_with_rows.slot(word, 0) &= !bit;
                 self.rows_used = w.value - 1;
             } else {
                 *self.rows.slot(w.index, w.column as usize) = w.old;
@@ -292,7 +312,9 @@ impl KeyTable {
 
     /// Bytes of counters and key-to-row map allocated, for memory accounting.
     pub fn allocated_bytes(&self) -> usize {
-        self.rows.allocated_bytes() + self.row_of_key.allocated_bytes()
+        self.rows.allocated_bytes()
+            + self.row_of_key.allocated_bytes()
+            + self.keys_with_rows.allocated_bytes()
     }
 }
 
@@ -364,15 +386,16 @@ mod tests {
         let mut table = KeyTable::new(1 << 24, 6);
         let before = table.allocated_bytes();
         let row = table.row(12_345_678);
-        // One chunk of the key-to-row map (4096 keys), then one of rows: 4096 / 6 rounds
-        // down to 512 rows of 6 counters.
-        assert_eq!(table.allocated_bytes() - before, 4096 * 4);
+        // One chunk of the key-to-row map (4096 keys) and one of the bitmap of keys with rows
+        // (4096 words of 32 keys), then one of rows: 4096 / 6 rounds down to 512 rows of 6
+        // counters.
+        assert_eq!(table.allocated_bytes() - before, 4096 * 4 + 4096 * 4);
         table.set(row, 5, 1);
         // ... and the rows' chunk list, which starts empty, gets its first slot.
         let slot = std::mem::size_of::<Option<Box<[u32]>>>();
         assert_eq!(
             table.allocated_bytes() - before,
-            4096 * 4 + 512 * 6 * 4 + slot
+            4096 * 4 + 4096 * 4 + 512 * 6 * 4 + slot
         );
         assert_eq!(table.get(row, 5), 1);
     }
@@ -453,6 +476,11 @@ mod tests {
         for key in 0..keys {
             let row = a.row_of_key.get(key, 0);
             assert_eq!(row, b.row_of_key.get(key, 0), "row of key {key}");
+            let (word, bit) = key_bit(key);
+            for table in [a, b] {
+                let has_row = table.keys_with_rows.get(word, 0) & bit != 0;
+                assert_eq!(has_row, row != 0, "bit of key {key}");
+            }
             if row == 0 {
                 continue;
             }
