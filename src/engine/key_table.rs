@@ -3,7 +3,7 @@
 //! The engine keeps sequence numbers per entity key: the producer stamps each record with its
 //! key's next sequence, and every group remembers the highest sequence it processed per key to
 //! count out-of-order deliveries. With a million order ids that is 28 MB of counters for a
-//! producer and five groups, and a 4 MB map from key to row.
+//! producer and five groups, a 4 MB map from key to row and a 128 KB bitmap of keys with rows.
 //!
 //! Four choices follow from profiling the 1M-record pipeline (`perf record` natively, a CDP
 //! profile in Chromium):
@@ -17,8 +17,10 @@
 //!   were mostly created in the last second, so their rows sit together at the end of the
 //!   table and stay in cache while each service processes them. Rows indexed by key id
 //!   scattered a million random keys over 28 MB: the consumers' row read (`track_order`)
-//!   waited on memory for 13% of the pipeline's run time. Only the producer's lookup of a
-//!   key in the key-to-row map (4 bytes per key) still misses.
+//!   waited on memory for 13% of the pipeline's run time. A key's first use is recognised
+//!   in the bitmap (which stays in cache) and only writes the map; only a key used again
+//!   reads the map (4 bytes per key, scattered) and may miss. Key spaces of at most
+//!   [`ROWS_IN_ORDER_ABOVE`] keys skip all this: a key's row is the key.
 //! - **Chunks allocated on first write.** A key space of a billion keys costs nothing until
 //!   keys are used.
 //! - **A journal instead of copy-on-write.** The web app checkpoints the simulation 64 times
@@ -129,6 +131,11 @@ fn key_bit(key: u32) -> (u32, u32) {
     (key >> 5, 1 << (key & 31))
 }
 
+/// Key spaces up to this many keys index rows by key: their table stays in cache anyway
+/// (65,536 rows), and the SimPy scenarios (10,000 keys) ran 3% more instructions through the
+/// bitmap and the map.
+const ROWS_IN_ORDER_ABOVE: usize = 1 << 16;
+
 /// A chunk of `len` zeros (a chunk's first write).
 #[cold]
 #[inline(never)]
@@ -147,11 +154,14 @@ pub struct KeyTable {
     /// One bit per key: whether it has a row. A new key (most of a large key space's
     /// records) is recognised here, in 1 bit instead of 4 bytes (128 KB for a million keys,
     /// which stays in cache), and its map entry is only written: the write does not hold up
-    /// the producer as the read of a map entry scattered over 4 MB did (31% of the producer's
-    /// time in the 1M-record pipeline, `perf annotate`).
+    /// the producer as the read of a map entry scattered over 4 MB did (31% of the samples of
+    /// `step_due`, which runs the producer, in the 1M-record pipeline: `perf annotate`).
     keys_with_rows: Chunks,
     /// Rows handed out: the next key used gets row `rows_used`.
     rows_used: u32,
+    /// Whether rows are handed out in order of first use; if not, a key's row is the key
+    /// itself (key spaces of at most [`ROWS_IN_ORDER_ABOVE`] keys).
+    rows_in_order: bool,
     /// Every write since the journal was last taken, when recording.
     journal: Option<Vec<EntityWrite>>,
 }
@@ -167,6 +177,7 @@ impl KeyTable {
     /// per key.
     pub fn new(keys: usize, columns: usize) -> Self {
         KeyTable {
+            rows_in_order: keys > ROWS_IN_ORDER_ABOVE,
             // Rows are handed out from 0 and their chunk list grows with them; the map is
             // indexed by key, so it gets a slot per chunk of the whole key space up front.
             rows: Chunks::new(0, columns),
@@ -184,6 +195,7 @@ impl KeyTable {
             row_of_key: self.row_of_key.empty_like(),
             keys_with_rows: self.keys_with_rows.empty_like(),
             rows_used: 0,
+            rows_in_order: self.rows_in_order,
             journal: None,
         }
     }
@@ -196,6 +208,9 @@ impl KeyTable {
     /// The row of `key`, handed out (and journaled) on its first use.
     #[inline]
     pub fn row(&mut self, key: u32) -> u32 {
+        if !self.rows_in_order {
+            return key;
+        }
         let (word, bit) = key_bit(key);
         let bits = self.keys_with_rows.slot(word, 0);
         if *bits & bit != 0 {
@@ -300,6 +315,7 @@ impl KeyTable {
                 // The row given back is the last one handed out; its counters were written
                 // after it was handed out, so they are already undone to 0.
                 debug_assert_eq!(w.value, self.rows_used, "rows undone out of order");
+                debug_assert_eq!(w.old, 0, "a key is handed a row once");
                 *self.row_of_key.slot(w.index, 0) = w.old;
                 let (word, bit) = key_bit(w.index);
                 *self.keys_with_rows.slot(word, 0) &= !bit;
@@ -349,12 +365,12 @@ mod tests {
 
     #[test]
     fn rows_are_handed_out_in_order_of_first_use_and_kept() {
-        let mut table = KeyTable::new(1_000, 2);
+        let mut table = KeyTable::new(100_000, 2);
         assert_eq!(table.row(900), 0);
         assert_eq!(table.row(5), 1);
         assert_eq!(table.row(900), 0);
         assert_eq!(
-            table.row(70_000),
+            table.row(170_000),
             2,
             "keys beyond the initial size get rows too"
         );
@@ -362,9 +378,24 @@ mod tests {
     }
 
     #[test]
+    fn small_key_spaces_index_rows_by_key_without_journaling_rows() {
+        let mut table = KeyTable::new(10_000, 2);
+        table.record_writes(true);
+        assert_eq!(table.row(900), 900);
+        assert_eq!(table.row(5), 5);
+        assert_eq!(table.increment(900, 1), 1);
+        let writes = table.take_writes();
+        assert_eq!(writes.len(), 1, "only the counter write: {writes:?}");
+        let mut rebuilt = table.empty_like();
+        rebuilt.apply(&writes);
+        assert_eq!(rebuilt.row(900), 900);
+        assert_eq!(rebuilt.get(900, 1), 1);
+    }
+
+    #[test]
     fn columns_of_one_key_are_independent_and_adjacent_rows_do_not_overlap() {
         for columns in [1, 2, 3, 7, 1024, 1500] {
-            let mut table = KeyTable::new(5_000, columns);
+            let mut table = KeyTable::new(100_000, columns);
             for key in (0..5_000u32).rev() {
                 let row = table.row(key);
                 for column in 0..columns.min(4) {
@@ -402,7 +433,7 @@ mod tests {
 
     #[test]
     fn replaying_the_journal_onto_an_empty_table_rebuilds_it() {
-        let mut table = KeyTable::new(50_000, 3);
+        let mut table = KeyTable::new(100_000, 3);
         let seven = table.row(7); // before recording: part of the base
         table.set(seven, 0, 99);
         let base = table.clone();
@@ -412,7 +443,8 @@ mod tests {
         for round in 0..5 {
             for _ in 0..2_000 {
                 state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let row = table.row(state % 60_000); // some beyond the initial size
+                // Some beyond the initial size, and beyond the bitmap's first chunk.
+                let row = table.row(state % 240_000);
                 if round % 2 == 0 {
                     table.increment(row, 0);
                 } else {
@@ -439,16 +471,16 @@ mod tests {
         for journal in &journals {
             rebuilt.apply(journal);
         }
-        assert_same(&rebuilt, &table, 60_000);
+        assert_same(&rebuilt, &table, 240_000);
         assert!(table.take_writes().is_empty());
         // Undoing the journals, newest first, returns to the state before recording.
         for journal in journals.iter().rev() {
             table.undo(journal);
         }
-        assert_same(&table, &base, 60_000);
+        assert_same(&table, &base, 240_000);
         // Undone rows are handed out again, in the same order, with their counters at 0.
         let mut again = base.clone();
-        for key in [59_999, 3, 7, 1_000_000] {
+        for key in [239_999, 3, 7, 1_000_000] {
             let row = table.row(key);
             assert_eq!(row, again.row(key));
             for column in 0..3 {
@@ -460,9 +492,9 @@ mod tests {
         for journal in &journals {
             redone.apply(journal);
         }
-        assert_same(&redone, &rebuilt, 60_000);
+        assert_same(&redone, &rebuilt, 240_000);
         // A key's second lookup is not journaled.
-        let mut quiet = KeyTable::new(10, 1);
+        let mut quiet = KeyTable::new(1 << 17, 1);
         quiet.record_writes(true);
         quiet.row(4);
         quiet.row(4);
