@@ -39,10 +39,11 @@ pub struct Record {
     /// The per-key sequence number (1-based), to check per-key ordering downstream.
     pub key_seq: u32,
     /// The key's row in its producer's entity table ([`crate::engine::key_table::KeyTable`]),
-    /// or [`NO_KEY`]. Carried so that each consumer reaches the row directly: rows are handed
-    /// out in order of first use, so the rows of the records in flight sit together, where a
-    /// lookup by key would first read a map scattered over the key space. Engine
-    /// bookkeeping, not part of the trace.
+    /// or [`NO_KEY`]. Carried so that each consumer reaches the row directly: in key spaces
+    /// over 65,536 keys rows are handed out in order of first use, so the rows of the records
+    /// in flight sit together, where a lookup by key would first read a map scattered over
+    /// the key space (in smaller ones the row is the key). Engine bookkeeping, not part of
+    /// the trace.
     pub row: u32,
     /// Which producer (key space) the entity key belongs to.
     pub producer: u16,
