@@ -18,7 +18,7 @@
 //!   table and stay in cache while each service processes them. Rows indexed by key id
 //!   scattered a million random keys over 28 MB: the consumers' row read (`track_order`)
 //!   waited on memory for 13% of the pipeline's run time. A key's first use is recognised
-//!   in the bitmap (which stays in cache) and only writes the map; only a key used again
+//!   in the bitmap (which stays in the L2 cache) and only writes the map; only a key used again
 //!   reads the map (4 bytes per key, scattered) and may miss. Key spaces of at most
 //!   [`ROWS_IN_ORDER_ABOVE`] keys skip all this: a key's row is the key.
 //! - **Chunks allocated on first write.** A key space of a billion keys costs nothing until
@@ -35,8 +35,8 @@
 /// Counters per chunk (16 KB).
 const CHUNK_COUNTERS: usize = 4096;
 
-/// The journal's column for a key-to-row assignment (`key` is then the key, `value` the row
-/// plus one); any other column is a counter of row `key`.
+/// The journal's column for a key-to-row assignment (`index` is then the key, `value` the row
+/// plus one); any other column is a counter of row `index`.
 const ROW_OF_KEY: u32 = u32::MAX;
 
 /// One write to a [`KeyTable`], as journaled: a counter of a row, or a key's row assignment.
