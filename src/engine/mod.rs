@@ -84,8 +84,9 @@ pub struct Simulation {
     finished: bool,
 }
 
-/// The per-entity counters written (and rows handed out) during a stretch of a run: one journal per producer (see
-/// [`key_table`]). A seek checkpoint stores these instead of a copy of the tables.
+/// The per-entity counters written (and rows handed out) during a stretch of a run: one
+/// journal per producer (see [`key_table`]). A seek checkpoint stores these instead of a copy
+/// of the tables.
 pub type EntityWrites = Vec<Vec<key_table::EntityWrite>>;
 
 impl Simulation {
