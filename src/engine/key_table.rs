@@ -84,17 +84,17 @@ impl Chunks {
     }
 
     #[inline(always)]
-    fn position(&self, row: u32, column: usize) -> (usize, usize) {
+    fn position(&self, index: u32, column: usize) -> (usize, usize) {
         debug_assert!(column < self.columns);
-        let row = row as usize;
-        let chunk = row >> self.index_shift;
-        let within = row & ((1 << self.index_shift) - 1);
+        let index = index as usize;
+        let chunk = index >> self.index_shift;
+        let within = index & ((1 << self.index_shift) - 1);
         (chunk, within * self.columns + column)
     }
 
     #[inline(always)]
-    fn get(&self, row: u32, column: usize) -> u32 {
-        let (chunk, at) = self.position(row, column);
+    fn get(&self, index: u32, column: usize) -> u32 {
+        let (chunk, at) = self.position(index, column);
         match self.chunks.get(chunk) {
             Some(Some(values)) => values[at],
             _ => 0,
@@ -102,8 +102,8 @@ impl Chunks {
     }
 
     #[inline(always)]
-    fn slot(&mut self, row: u32, column: usize) -> &mut u32 {
-        let (chunk, at) = self.position(row, column);
+    fn slot(&mut self, index: u32, column: usize) -> &mut u32 {
+        let (chunk, at) = self.position(index, column);
         if chunk >= self.chunks.len() {
             self.grow(chunk);
         }
@@ -303,9 +303,7 @@ impl KeyTable {
                 // Rows are handed out in order, so the newest assignment is the last row.
                 debug_assert!(self.rows_in_order, "a key-indexed table hands out no rows");
                 debug_assert_eq!(w.value, self.rows_used + 1, "rows replayed out of order");
-                *self.row_of_key.slot(w.index, 0) = w.value;
-                let (word, bit) = key_bit(w.index);
-                *self.keys_with_rows.slot(word, 0) |= bit;
+                self.set_row_of_key(w.index, w.value);
                 self.rows_used = w.value;
             } else {
                 *self.rows.slot(w.index, w.column as usize) = w.value;
@@ -327,9 +325,7 @@ impl KeyTable {
                     w.value,
                     "the key holds the row being given back"
                 );
-                *self.row_of_key.slot(w.index, 0) = w.old;
-                let (word, bit) = key_bit(w.index);
-                *self.keys_with_rows.slot(word, 0) &= !bit;
+                self.set_row_of_key(w.index, w.old);
                 self.rows_used = w.value - 1;
             } else {
                 *self.rows.slot(w.index, w.column as usize) = w.old;
@@ -337,7 +333,20 @@ impl KeyTable {
         }
     }
 
-    /// Bytes of counters and key-to-row map allocated, for memory accounting.
+    /// Sets a key's map entry (its row plus one, 0 for none) and keeps its bit in step: the
+    /// bitmap is the map's "non-zero" summary, for [`KeyTable::row`]'s fast path.
+    fn set_row_of_key(&mut self, key: u32, value: u32) {
+        *self.row_of_key.slot(key, 0) = value;
+        let (word, bit) = key_bit(key);
+        let bits = self.keys_with_rows.slot(word, 0);
+        if value == 0 {
+            *bits &= !bit;
+        } else {
+            *bits |= bit;
+        }
+    }
+
+    /// Bytes of counters, of the key-to-row map and of its bitmap, for memory accounting.
     pub fn allocated_bytes(&self) -> usize {
         self.rows.allocated_bytes()
             + self.row_of_key.allocated_bytes()
