@@ -6,6 +6,7 @@
 //! the [`world::World`]; observers (metrics, traces, checkers, the UI) watch through
 //! [`crate::observer::Observer`].
 
+pub(crate) mod event;
 pub mod key_table;
 use key_table::KeyTable;
 pub mod queue;

@@ -334,14 +334,13 @@ impl World {
         let g = &mut self.groups[group as usize];
         let processing = g.config.processing;
         let i = &mut g.instances[instance as usize];
-        let Some(delivery) = i.in_flight else {
+        let Some(record) = i.in_flight().map(|delivery| delivery.record) else {
             return 0;
         };
         let Some(handler) = &g.handler else {
             i.attempt = AttemptOutcome::Success;
             return processing.sample(&mut i.rng);
         };
-        let record = delivery.record;
         if !handler.events.is_empty() && !handler.events.contains(&record.event_type) {
             i.attempt = AttemptOutcome::Filtered;
             g.handling.stats.filtered += 1;
@@ -390,7 +389,7 @@ impl World {
                         let took = self.begin_attempt(group, instance);
                         let incarnation =
                             self.groups[group as usize].instances[instance as usize].incarnation;
-                        self.queue.schedule(
+                        self.queue.schedule_event(
                             self.now + delay + took,
                             Event::ProcessDone {
                                 group,
@@ -661,7 +660,7 @@ impl World {
                             (self.pending_emits.len() - 1) as u32
                         }
                     };
-                    self.queue.schedule(at, Event::EmitDue { index });
+                    self.queue.schedule_event(at, Event::EmitDue { index });
                 }
             }
         }

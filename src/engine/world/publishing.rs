@@ -212,7 +212,7 @@ impl World {
                 for worker in 0..workers {
                     // Workers start phase-shifted, as independently started pods would be.
                     let at = self.now + interval * (worker + 1) / workers;
-                    self.queue.schedule(
+                    self.queue.schedule_event(
                         at,
                         Event::OutboxPoll {
                             producer,
@@ -224,7 +224,7 @@ impl World {
             }
             Publisher::Cdc(connector) => {
                 let at = self.now + connector.flush_interval;
-                self.queue.schedule(at, Event::CdcFlush { producer });
+                self.queue.schedule_event(at, Event::CdcFlush { producer });
             }
             Publisher::Direct(_) => {}
         }
@@ -332,7 +332,7 @@ impl World {
         let take = (relay.batch_size as usize).min(relay.unpublished.len());
         if take == 0 {
             let at = now + relay.poll_interval;
-            self.queue.schedule(
+            self.queue.schedule_event(
                 at,
                 Event::OutboxPoll {
                     producer,
@@ -345,7 +345,7 @@ impl World {
             w.locked.extend(relay.unpublished.drain(..take));
             w.state = WorkerState::Publishing;
             let took = relay.publish_time.sample(&mut p.rng);
-            self.queue.schedule(
+            self.queue.schedule_event(
                 now + took,
                 Event::OutboxPublished {
                     producer,
@@ -389,7 +389,7 @@ impl World {
         // A full batch means more may be waiting: poll again at once.
         let next = if full { now } else { now + relay.poll_interval };
         self.producers[producer as usize].publish_stats.backlog = backlog;
-        self.queue.schedule(
+        self.queue.schedule_event(
             next,
             Event::OutboxPoll {
                 producer,
@@ -443,7 +443,7 @@ impl World {
         }
         self.producers[producer as usize].publish_stats.crashes += 1;
         self.emit(SimEvent::RelayCrashed { producer, worker });
-        self.queue.schedule(
+        self.queue.schedule_event(
             now + restart,
             Event::RelayRestart {
                 producer,
@@ -480,7 +480,7 @@ impl World {
             return;
         }
         w.state = WorkerState::Idle;
-        self.queue.schedule(
+        self.queue.schedule_event(
             self.now,
             Event::OutboxPoll {
                 producer,
@@ -504,7 +504,7 @@ impl World {
             connector.capture_scheduled = true;
             let epoch = connector.epoch;
             self.queue
-                .schedule(at.max(now), Event::CdcCapture { producer, epoch });
+                .schedule_event(at.max(now), Event::CdcCapture { producer, epoch });
         }
     }
 
@@ -553,7 +553,7 @@ impl World {
             connector.unflushed.clear();
         }
         let at = now + connector.flush_interval;
-        self.queue.schedule(at, Event::CdcFlush { producer });
+        self.queue.schedule_event(at, Event::CdcFlush { producer });
     }
 
     /// Pauses (`Some(true)`), resumes (`Some(false)`) or crashes (`None`) the connector.
@@ -590,7 +590,7 @@ impl World {
                     worker: u16::MAX,
                 });
                 self.queue
-                    .schedule(at, Event::ConnectorRestart { producer, epoch });
+                    .schedule_event(at, Event::ConnectorRestart { producer, epoch });
             }
             _ => {}
         }
