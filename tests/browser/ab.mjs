@@ -3,8 +3,8 @@
 //
 //   node tests/browser/ab.mjs DIST_A DIST_B [ROUNDS] [SCENARIO.toml ...]
 //
-// Each round times one plain `runScenario` run of every scenario in A, then in B (after one
-// untimed warm-up run of each). Prints the median ms of each build and B/A per scenario.
+// Each round times one plain `runScenario` run of every scenario in A and in B, in turns (after
+// one untimed warm-up run of each). Prints the median ms of each build and B/A per scenario.
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium, openApiPage, serveDirectory } from './common.mjs';
@@ -35,7 +35,9 @@ try {
   const walls = texts.map(() => [[], []]);
   for (let r = 0; r < rounds; r++) {
     for (let s = 0; s < texts.length; s++) {
-      for (let b = 0; b < 2; b++) walls[s][b].push(await once(pages[b], texts[s]));
+      // A then B in even rounds, B then A in odd ones: whichever runs second in a round was
+      // measured up to 10% slower, whichever build it was.
+      for (const b of r % 2 ? [1, 0] : [0, 1]) walls[s][b].push(await once(pages[b], texts[s]));
     }
   }
   const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
