@@ -2,9 +2,10 @@
 //!
 //! Like nexosim, a builder ([`Simulation::from_scenario`]) yields a [`Simulation`] that is
 //! driven by [`Simulation::step`], [`Simulation::step_until`] and [`Simulation::run_to_end`].
-//! The kernel is the [`queue::EventQueue`] ordered by `(time, insertion sequence)`; the model is
-//! the [`world::World`]; observers (metrics, traces, checkers, the UI) watch through
-//! [`crate::observer::Observer`].
+//! The kernel is the [`queue::EventQueue`] ordered by `(time, insertion sequence)`, holding the
+//! world's events in a packed form (`event.rs`: handlers match on the `Event` enum, the agenda
+//! stores a `u64` and a kind byte); the model is the [`world::World`]; observers (metrics,
+//! traces, checkers, the UI) watch through [`crate::observer::Observer`].
 
 pub(crate) mod event;
 pub mod key_table;

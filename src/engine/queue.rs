@@ -314,9 +314,9 @@ fn sort_latest_first<E>(entries: &mut [Entry<E>]) {
     entries.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.key));
 }
 
-/// Puts `entry` into a vector sorted latest first. Keys are unique; the new one goes after
-/// (nearer the end than) every later key. It is usually due among the first, a step or two
-/// from the end, so the search starts there.
+/// Puts the entry of `key` and `event` into a vector sorted latest first. Keys are unique; the
+/// new one goes after (nearer the end than) every later key. It is usually due among the
+/// first, a step or two from the end, so the search starts there.
 #[inline(always)]
 fn insert_sorted<E: Copy>(sorted: &mut Vec<Entry<E>>, key: u128, event: E) {
     let len = sorted.len();
@@ -409,6 +409,15 @@ fn rise<E: Copy>(heap: &mut [Entry<E>], mut hole: usize, entry: Entry<E>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The world's packed events keep an agenda entry at 32 bytes, as it was with the enum.
+    #[test]
+    fn an_agenda_entry_of_a_packed_world_event_is_32_bytes() {
+        assert_eq!(
+            std::mem::size_of::<Entry<crate::engine::event::PackedEvent>>(),
+            32
+        );
+    }
 
     #[test]
     fn pops_in_time_order() {
