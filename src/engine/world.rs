@@ -1952,7 +1952,10 @@ mod tests {
     #[test]
     fn a_batch_is_read_in_order_and_empties_on_its_last_pop() {
         let mut batch = Batch::default();
-        assert!(batch.is_empty() && batch.len() == 0 && batch.front().is_none());
+        assert_eq!(
+            (batch.is_empty(), batch.len(), batch.front().is_none()),
+            (true, 0, true)
+        );
         for offset in 10..13 {
             batch.push(delivery(offset));
         }
@@ -1974,7 +1977,10 @@ mod tests {
         assert_eq!(offsets(&clone), [11, 12]);
         batch.pop_front();
         batch.pop_front();
-        assert!(batch.is_empty() && batch.len() == 0 && batch.front().is_none());
+        assert_eq!(
+            (batch.is_empty(), batch.len(), batch.front().is_none()),
+            (true, 0, true)
+        );
         assert_eq!(batch.next, 0);
         batch.push(delivery(20));
         assert_eq!(offsets(&batch), [20]);
