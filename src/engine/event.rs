@@ -13,73 +13,92 @@
 use super::queue::EventQueue;
 use crate::time::SimTime;
 
-/// What the kernel schedules.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Event {
-    Produce {
-        producer: u16,
-        epoch: u32,
-    },
-    Poll {
-        group: u16,
-        instance: u16,
-        incarnation: u32,
-    },
-    ProcessDone {
-        group: u16,
-        instance: u16,
-        incarnation: u32,
-    },
-    AutoCommit {
-        group: u16,
-        instance: u16,
-        incarnation: u32,
-    },
-    SessionTimeout {
-        group: u16,
-        instance: u16,
-        incarnation: u32,
-    },
-    RebalanceComplete {
-        group: u16,
-    },
-    OutboxPoll {
-        producer: u16,
-        worker: u16,
-        epoch: u32,
-    },
-    OutboxPublished {
-        producer: u16,
-        worker: u16,
-        epoch: u32,
-    },
-    RelayRestart {
-        producer: u16,
-        worker: u16,
-        epoch: u32,
-    },
-    CdcCapture {
-        producer: u16,
-        epoch: u32,
-    },
-    CdcFlush {
-        producer: u16,
-    },
-    ConnectorRestart {
-        producer: u16,
-        epoch: u32,
-    },
-    Action {
-        index: u32,
-    },
-    Narration {
-        step: u32,
-    },
+/// Declares [`Event`], its [`EventKind`] and both conversions with [`PackedEvent`] from one
+/// list: each variant with its fields and the part of the packed word each one goes to
+/// (`first`: bits 0–15, a `u16`; `second`: bits 16–31, a `u16`; `wide`: bits 32–63, a `u32`).
+/// Written out by hand, the two conversions were 120 lines of matching arms to keep in step.
+macro_rules! kernel_events {
+    ($($variant:ident $({ $($field:ident: $part:ident),* })?,)*) => {
+        /// What the kernel schedules.
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) enum Event {
+            $($variant $({ $($field: part_type!($part)),* })?,)*
+        }
+
+        /// Which [`Event`] variant a [`PackedEvent`] holds.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        enum EventKind {
+            $($variant,)*
+        }
+
+        impl From<Event> for PackedEvent {
+            #[inline(always)]
+            fn from(event: Event) -> Self {
+                match event {
+                    $(Event::$variant $({ $($field),* })? => PackedEvent {
+                        fields: 0 $($(| u64::from($field) << part_shift!($part))*)?,
+                        kind: EventKind::$variant,
+                    },)*
+                }
+            }
+        }
+
+        impl From<PackedEvent> for Event {
+            #[inline(always)]
+            fn from(packed: PackedEvent) -> Self {
+                match packed.kind {
+                    $(EventKind::$variant => Event::$variant $({ $($field: packed.$part()),* })?,)*
+                }
+            }
+        }
+    };
+}
+
+/// The Rust type of a part of the packed word.
+macro_rules! part_type {
+    (first) => {
+        u16
+    };
+    (second) => {
+        u16
+    };
+    (wide) => {
+        u32
+    };
+}
+
+/// Where a part of the packed word starts.
+macro_rules! part_shift {
+    (first) => {
+        0
+    };
+    (second) => {
+        16
+    };
+    (wide) => {
+        32
+    };
+}
+
+kernel_events! {
+    Produce { producer: first, epoch: wide },
+    Poll { group: first, instance: second, incarnation: wide },
+    ProcessDone { group: first, instance: second, incarnation: wide },
+    AutoCommit { group: first, instance: second, incarnation: wide },
+    SessionTimeout { group: first, instance: second, incarnation: wide },
+    RebalanceComplete { group: first },
+    OutboxPoll { producer: first, worker: second, epoch: wide },
+    OutboxPublished { producer: first, worker: second, epoch: wide },
+    RelayRestart { producer: first, worker: second, epoch: wide },
+    CdcCapture { producer: first, epoch: wide },
+    CdcFlush { producer: first },
+    ConnectorRestart { producer: first, epoch: wide },
+    Action { index: wide },
+    Narration { step: wide },
     Sample,
     Housekeeping,
-    EmitDue {
-        index: u32,
-    },
+    EmitDue { index: wide },
 }
 
 impl EventQueue<PackedEvent> {
@@ -91,33 +110,10 @@ impl EventQueue<PackedEvent> {
     }
 }
 
-/// Which [`Event`] variant a [`PackedEvent`] holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-enum EventKind {
-    Produce,
-    Poll,
-    ProcessDone,
-    AutoCommit,
-    SessionTimeout,
-    RebalanceComplete,
-    OutboxPoll,
-    OutboxPublished,
-    RelayRestart,
-    CdcCapture,
-    CdcFlush,
-    ConnectorRestart,
-    Action,
-    Narration,
-    Sample,
-    Housekeeping,
-    EmitDue,
-}
-
 /// An [`Event`] as the agenda stores it. Every variant has at most a `u16`, a `u16` and a `u32`
-/// of fields, so they fit one `u64`: the first `u16` in bits 0–15, the second in bits 16–31,
-/// the `u32` in bits 32–63. Convert with `From` both ways; the two are inlined, so a variant
-/// built at a call site packs to constants and shifts.
+/// of fields, so they fit one `u64` (`kernel_events!` lists which goes where). Convert
+/// with `From` both ways; the two are inlined, so a variant built at a call site packs to
+/// constants and shifts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PackedEvent {
     fields: u64,
@@ -125,14 +121,6 @@ pub(crate) struct PackedEvent {
 }
 
 impl PackedEvent {
-    #[inline(always)]
-    fn new(kind: EventKind, first: u16, second: u16, wide: u32) -> Self {
-        PackedEvent {
-            fields: u64::from(first) | u64::from(second) << 16 | u64::from(wide) << 32,
-            kind,
-        }
-    }
-
     #[inline(always)]
     fn first(self) -> u16 {
         self.fields as u16
@@ -146,125 +134,6 @@ impl PackedEvent {
     #[inline(always)]
     fn wide(self) -> u32 {
         (self.fields >> 32) as u32
-    }
-}
-
-impl From<Event> for PackedEvent {
-    #[inline(always)]
-    fn from(event: Event) -> Self {
-        use EventKind as K;
-        match event {
-            Event::Produce { producer, epoch } => Self::new(K::Produce, producer, 0, epoch),
-            Event::Poll {
-                group,
-                instance,
-                incarnation,
-            } => Self::new(K::Poll, group, instance, incarnation),
-            Event::ProcessDone {
-                group,
-                instance,
-                incarnation,
-            } => Self::new(K::ProcessDone, group, instance, incarnation),
-            Event::AutoCommit {
-                group,
-                instance,
-                incarnation,
-            } => Self::new(K::AutoCommit, group, instance, incarnation),
-            Event::SessionTimeout {
-                group,
-                instance,
-                incarnation,
-            } => Self::new(K::SessionTimeout, group, instance, incarnation),
-            Event::RebalanceComplete { group } => Self::new(K::RebalanceComplete, group, 0, 0),
-            Event::OutboxPoll {
-                producer,
-                worker,
-                epoch,
-            } => Self::new(K::OutboxPoll, producer, worker, epoch),
-            Event::OutboxPublished {
-                producer,
-                worker,
-                epoch,
-            } => Self::new(K::OutboxPublished, producer, worker, epoch),
-            Event::RelayRestart {
-                producer,
-                worker,
-                epoch,
-            } => Self::new(K::RelayRestart, producer, worker, epoch),
-            Event::CdcCapture { producer, epoch } => Self::new(K::CdcCapture, producer, 0, epoch),
-            Event::CdcFlush { producer } => Self::new(K::CdcFlush, producer, 0, 0),
-            Event::ConnectorRestart { producer, epoch } => {
-                Self::new(K::ConnectorRestart, producer, 0, epoch)
-            }
-            Event::Action { index } => Self::new(K::Action, 0, 0, index),
-            Event::Narration { step } => Self::new(K::Narration, 0, 0, step),
-            Event::Sample => Self::new(K::Sample, 0, 0, 0),
-            Event::Housekeeping => Self::new(K::Housekeeping, 0, 0, 0),
-            Event::EmitDue { index } => Self::new(K::EmitDue, 0, 0, index),
-        }
-    }
-}
-
-impl From<PackedEvent> for Event {
-    #[inline(always)]
-    fn from(packed: PackedEvent) -> Self {
-        let (first, second, wide) = (packed.first(), packed.second(), packed.wide());
-        match packed.kind {
-            EventKind::Produce => Event::Produce {
-                producer: first,
-                epoch: wide,
-            },
-            EventKind::Poll => Event::Poll {
-                group: first,
-                instance: second,
-                incarnation: wide,
-            },
-            EventKind::ProcessDone => Event::ProcessDone {
-                group: first,
-                instance: second,
-                incarnation: wide,
-            },
-            EventKind::AutoCommit => Event::AutoCommit {
-                group: first,
-                instance: second,
-                incarnation: wide,
-            },
-            EventKind::SessionTimeout => Event::SessionTimeout {
-                group: first,
-                instance: second,
-                incarnation: wide,
-            },
-            EventKind::RebalanceComplete => Event::RebalanceComplete { group: first },
-            EventKind::OutboxPoll => Event::OutboxPoll {
-                producer: first,
-                worker: second,
-                epoch: wide,
-            },
-            EventKind::OutboxPublished => Event::OutboxPublished {
-                producer: first,
-                worker: second,
-                epoch: wide,
-            },
-            EventKind::RelayRestart => Event::RelayRestart {
-                producer: first,
-                worker: second,
-                epoch: wide,
-            },
-            EventKind::CdcCapture => Event::CdcCapture {
-                producer: first,
-                epoch: wide,
-            },
-            EventKind::CdcFlush => Event::CdcFlush { producer: first },
-            EventKind::ConnectorRestart => Event::ConnectorRestart {
-                producer: first,
-                epoch: wide,
-            },
-            EventKind::Action => Event::Action { index: wide },
-            EventKind::Narration => Event::Narration { step: wide },
-            EventKind::Sample => Event::Sample,
-            EventKind::Housekeeping => Event::Housekeeping,
-            EventKind::EmitDue => Event::EmitDue { index: wide },
-        }
     }
 }
 
