@@ -327,7 +327,15 @@ fn insert_sorted<E: Copy>(sorted: &mut Vec<Entry<E>>, key: u128, event: E) {
     if at == len {
         sorted.push(Entry { key, event });
     } else {
-        sorted.push(sorted[len - 1]);
+        // Field by field: the last entry was often written a moment ago (the wake-up the same
+        // step scheduled), field by field; copied whole, 16-byte loads waited on those stores
+        // (3.5-14% of `step_due`'s samples in the SimPy retry-topic run, `perf annotate`).
+        let last = &sorted[len - 1];
+        let (last_key, last_event) = (last.key, last.event);
+        sorted.push(Entry {
+            key: last_key,
+            event: last_event,
+        });
         for slot in (at + 1..len).rev() {
             sorted[slot] = sorted[slot - 1];
         }
