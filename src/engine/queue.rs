@@ -327,9 +327,10 @@ fn insert_sorted<E: Copy>(sorted: &mut Vec<Entry<E>>, key: u128, event: E) {
     if at == len {
         sorted.push(Entry { key, event });
     } else {
-        // Field by field: the last entry was often written a moment ago (the wake-up the same
-        // step scheduled), field by field; copied whole, 16-byte loads waited on those stores
-        // (3.5-14% of `step_due`'s samples in the SimPy retry-topic run, `perf annotate`).
+        // Copied field by field: the last entry was often written a moment ago, one field at a
+        // time (the wake-up the same step scheduled), and copied whole its 16-byte loads waited
+        // on those stores (3.5-14% of `step_due`'s samples in the SimPy retry-topic run,
+        // `perf annotate`).
         let last = &sorted[len - 1];
         let (last_key, last_event) = (last.key, last.event);
         sorted.push(Entry {

@@ -370,16 +370,14 @@ pub struct Instance {
     pub assigned: Vec<u32>,
     /// What the sticky assignors remember as this member's previous assignment.
     previous_assignment: Vec<u32>,
-    /// Records of the current poll not processed yet; while `head_in_flight`, the first is the
-    /// one being processed. It stays in place rather than moving to a field of its own: that
-    /// move copied the 80-byte delivery through the stack, and the mismatched stores and loads
-    /// (a store-to-load forward that fails) took 13% of `process_next`'s samples in the SimPy
+    /// Records of the current poll not processed yet; the first is the one being processed
+    /// (`poll` starts on a batch as soon as it fetched it, and the pop that ends an attempt
+    /// starts the next, so between events a non-empty batch always has its head in flight).
+    /// It stays in place rather than moving to a field of its own: that move copied the
+    /// 80-byte delivery through the stack, and the mismatched stores and loads (a
+    /// store-to-load forward that fails) took 13% of `process_next`'s samples in the SimPy
     /// retry-topic run (`perf annotate`).
     batch: Batch,
-    /// The first record of `batch` is being processed. Never true while `batch` is empty (set
-    /// only on a non-empty batch; cleared with the pop that ends the attempt, and by crash and
-    /// stop, which also clear the batch), so "nothing in hand" is `batch.is_empty()`.
-    head_in_flight: bool,
     /// Idle and waiting to be woken by new records.
     waiting: bool,
     /// Joined the current rebalance.
@@ -410,10 +408,9 @@ impl Instance {
         self.batch.len()
     }
 
-    /// The record being processed.
+    /// The record being processed: the head of the batch.
     pub fn in_flight(&self) -> Option<&Delivery> {
-        debug_assert!(!self.head_in_flight || !self.batch.is_empty());
-        self.batch.front().filter(|_| self.head_in_flight)
+        self.batch.front()
     }
 }
 
@@ -718,7 +715,6 @@ impl World {
             assigned: Vec::new(),
             previous_assignment: Vec::new(),
             batch: Batch::default(),
-            head_in_flight: false,
             waiting: true,
             joined: false,
             pending_assignment: None,
@@ -1319,7 +1315,6 @@ impl World {
             self.poll(group, instance);
             return;
         }
-        i.head_in_flight = true;
         let incarnation = i.incarnation;
         let took = self.begin_attempt(group, instance);
         self.queue.schedule_event(
@@ -1345,7 +1340,6 @@ impl World {
         };
         let g = &mut self.groups[group as usize];
         let i = &mut g.instances[instance as usize];
-        i.head_in_flight = false;
         i.batch.pop_front();
         let gp = &mut g.partitions[delivery.slot as usize];
         gp.high_water = gp.high_water.max(delivery.offset + 1);
@@ -1762,7 +1756,6 @@ impl World {
         }
         i.state = InstanceState::Crashed;
         i.ready.clear();
-        i.head_in_flight = false;
         i.backoff = None;
         i.due_wake = None;
         i.batch.clear();
@@ -1822,7 +1815,6 @@ impl World {
         if i.state != InstanceState::Running {
             return;
         }
-        i.head_in_flight = false;
         i.backoff = None;
         i.due_wake = None;
         i.ready.clear();
