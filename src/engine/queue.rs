@@ -603,6 +603,42 @@ mod tests {
     }
 
     #[test]
+    fn ties_on_the_wheel_in_the_far_heap_and_at_the_switch_keep_insertion_order() {
+        // Delays from a few fixed values make thousands of ties: in
+        // the current bucket, on wheel buckets, in far-heap buckets (moved onto the wheel by
+        // a later advance, or jumped to when the wheel is empty), and among the entries the
+        // switch from the sorted vector files, in waves that convert back and forth.
+        let wheel = BUCKET_WIDTH * BUCKETS as SimTime;
+        let delays = [
+            0,
+            7,
+            BUCKET_WIDTH * 3,
+            BUCKET_WIDTH * 40 + 5,
+            wheel + 9,
+            3 * wheel,
+        ];
+        let mut checked = Checked::new();
+        let mut state = 0x7a11_7e57_0bad_5eedu64;
+        for wave in 0..12usize {
+            let peak = [SORTED_MAX, SORTED_MAX + 1, 400, 3_000][wave % 4];
+            while checked.reference.len() < peak {
+                checked.schedule_in(delays[(xorshift(&mut state) % 6) as usize]);
+            }
+            for _ in 0..2_000 {
+                if xorshift(&mut state) % 2 == 0 {
+                    checked.schedule_in(delays[(xorshift(&mut state) % 6) as usize]);
+                } else if !checked.reference.is_empty() {
+                    checked.pop();
+                }
+            }
+            let floor = [0, 1, SORTED_MIN, SORTED_MIN + 1][wave % 4];
+            while checked.reference.len() > floor {
+                checked.pop();
+            }
+        }
+    }
+
+    #[test]
     fn the_calendar_jumps_over_empty_stretches_to_the_far_heap() {
         // Twenty events hours apart among many near ones: once the near ones are gone the
         // wheel is empty and each next pop jumps to the far heap, until few enough are left
