@@ -604,10 +604,11 @@ mod tests {
 
     #[test]
     fn ties_on_the_wheel_in_the_far_heap_and_at_the_switch_keep_insertion_order() {
-        // Delays from a few fixed values make thousands of ties: in
-        // the current bucket, on wheel buckets, in far-heap buckets (moved onto the wheel by
-        // a later advance, or jumped to when the wheel is empty), and among the entries the
-        // switch from the sorted vector files, in waves that convert back and forth.
+        // Delays from a few fixed values make thousands of ties: in the current bucket, on
+        // wheel buckets, in far-heap buckets (moved onto the wheel by a later advance, or
+        // jumped to when the wheel is empty), and among the entries that the switch from the
+        // sorted vector files, in waves that convert back and forth. The other tests' delays
+        // rarely tie outside the current bucket.
         let wheel = BUCKET_WIDTH * BUCKETS as SimTime;
         let delays = [
             0,
