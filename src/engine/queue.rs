@@ -618,16 +618,17 @@ mod tests {
             wheel + 9,
             3 * wheel,
         ];
+        let pick = |state: &mut u64| delays[(xorshift(state) % delays.len() as u64) as usize];
         let mut checked = Checked::new();
         let mut state = 0x7a11_7e57_0bad_5eedu64;
         for wave in 0..12usize {
             let peak = [SORTED_MAX, SORTED_MAX + 1, 400, 3_000][wave % 4];
             while checked.reference.len() < peak {
-                checked.schedule_in(delays[(xorshift(&mut state) % 6) as usize]);
+                checked.schedule_in(pick(&mut state));
             }
             for _ in 0..2_000 {
                 if xorshift(&mut state) % 2 == 0 {
-                    checked.schedule_in(delays[(xorshift(&mut state) % 6) as usize]);
+                    checked.schedule_in(pick(&mut state));
                 } else if !checked.reference.is_empty() {
                     checked.pop();
                 }
