@@ -384,7 +384,7 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
             }
             .to_string(),
             stats: p.publish_stats.clone(),
-            publish_latency: Latency::of(latency),
+            publish_latency: Latency::of(&latency.histogram()),
         })
         .collect();
     let counters = Counters {

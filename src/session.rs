@@ -12,13 +12,12 @@
 
 use crate::engine::world::{InstanceState, World};
 use crate::engine::{EntityWrites, Simulation};
-use crate::metrics::Series;
+use crate::metrics::{LatencyTally, Series};
 use crate::observer::{Observer, SimEvent};
 use crate::report::{run, summarize, Recorder, Report, RunOptions};
 use crate::scenario::model::ActionKind;
 use crate::scenario::{load_str, Scenario, ScenarioError};
 use crate::time::{SimTime, MILLIS};
-use hdrhistogram::Histogram;
 
 /// The file name scenario text typed in the page is reported under (`scenario.toml:3:7: ...`).
 pub const FILE_NAME: &str = "scenario.toml";
@@ -204,7 +203,7 @@ impl UserAction {
 /// percentiles per window of simulated time. (Measured from observed events only.)
 #[derive(Clone, Debug)]
 pub struct UiMetrics {
-    window: Histogram<u64>,
+    window: LatencyTally,
     window_start: SimTime,
     window_len: SimTime,
     /// `p50`, `p90`, `p99` latency (µs) per window.
@@ -220,7 +219,7 @@ impl UiMetrics {
             .max(scenario.duration.0.micros() / 300)
             .max(250 * MILLIS);
         UiMetrics {
-            window: crate::metrics::latency_histogram(),
+            window: LatencyTally::default(),
             window_start: 0,
             window_len,
             latency: Series::new(vec!["p50".into(), "p90".into(), "p99".into()]),
@@ -228,10 +227,10 @@ impl UiMetrics {
     }
 
     fn close_window(&mut self, now: SimTime) {
-        let h = &self.window;
-        let row = if h.is_empty() {
+        let row = if self.window.is_empty() {
             [0, 0, 0]
         } else {
+            let h = self.window.histogram();
             [
                 h.value_at_quantile(0.5),
                 h.value_at_quantile(0.9),
@@ -253,7 +252,7 @@ impl Observer for UiMetrics {
                 ..
             } => {
                 self.window
-                    .saturating_record(now.saturating_sub(record.produced_at).max(1));
+                    .record(now.saturating_sub(record.produced_at).max(1));
             }
             SimEvent::Sample if now >= self.window_start + self.window_len => {
                 self.close_window(now)
