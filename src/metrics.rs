@@ -80,7 +80,9 @@ impl Default for LatencyTally {
 
 impl LatencyTally {
     /// Counts one latency (µs). A value past the last bucket counts as [`LATENCY_HIGHEST`].
-    #[inline]
+    /// Always inlined: at the wasm build's opt-level "s" a plain hint left it a call, 2.9% of
+    /// the 1M-record pipeline in Chromium (`scripts/profile-browser`).
+    #[inline(always)]
     pub fn record(&mut self, value: u64) {
         let mut index = tally_index(value);
         if index >= self.counts.len() {
