@@ -274,17 +274,48 @@ impl PartitionLog {
     fn release_segments(&mut self, offset: u64) {
         let offset = offset.min(self.end_offset);
         while self.memory_base + SEGMENT_RECORDS <= offset {
-            let largest = (self.memory_base..self.memory_base + SEGMENT_RECORDS)
-                .filter_map(|o| self.stored(o))
-                .map(|r| r.produced_at)
-                .max()
-                .unwrap_or(0);
+            let largest =
+                self.largest_timestamp(self.memory_base, self.memory_base + SEGMENT_RECORDS);
             self.memory_base += SEGMENT_RECORDS;
             if self.memory_base > self.start_offset {
                 self.dropped_segments.push_back((self.memory_base, largest));
             }
         }
         self.free_chunks();
+    }
+
+    /// The largest timestamp among the stored records of offsets `from..to` (0 if none), read
+    /// a chunk at a time: looking up each offset on its own (its chunk, a `RefCell` borrow)
+    /// made the release of a segment cost about 30 instructions per record, 1.5% of the SimPy
+    /// runs (callgrind).
+    fn largest_timestamp(&self, from: u64, to: u64) -> SimTime {
+        let mut largest = 0;
+        let mut offset = from.max(self.chunk_base);
+        while offset < to {
+            let index = (offset - self.chunk_base) as usize;
+            let (chunk, at) = (index / CHUNK_RECORDS, index % CHUNK_RECORDS);
+            let span = (to - offset).min((CHUNK_RECORDS - at) as u64) as usize;
+            let records = match self.chunks.get(chunk) {
+                Some(records) => records.borrow(),
+                None if chunk == self.chunks.len() => self.tail.borrow(),
+                None => break,
+            };
+            // This log's records of the chunk: all of a full one, its own part of the tail.
+            let own = if chunk < self.chunks.len() {
+                records.len()
+            } else {
+                self.tail_len
+            };
+            let end = (at + span).min(own);
+            if let Some(stored) = records.get(at..end) {
+                largest = stored
+                    .iter()
+                    .map(|r| r.produced_at)
+                    .fold(largest, SimTime::max);
+            }
+            offset += span as u64;
+        }
+        largest
     }
 
     /// Records held in memory (for memory accounting and tests).
@@ -345,6 +376,45 @@ mod tests {
             SEGMENT_RECORDS
         );
         assert_eq!(log.apply_retention(n + 10, 10), n);
+    }
+
+    #[test]
+    fn the_largest_timestamp_of_a_range_is_read_chunk_by_chunk() {
+        // Timestamps out of order (a relay or a replay may publish older events later), a
+        // start inside a chunk after retention freed the chunks before it, and a clone that
+        // appended to the shared tail past this log's view.
+        let mut stream = crate::rng::Stream::new(5, "log");
+        let mut log = PartitionLog::default();
+        for _ in 0..CHUNK_RECORDS as u64 * 5 + 37 {
+            log.append(record(stream.below(1_000_000)));
+        }
+        let mut clone = log.clone();
+        clone.append(record(u64::MAX));
+        log.memory_base = CHUNK_RECORDS as u64 * 2 + 11;
+        log.free_chunks();
+        let end = log.end_offset();
+        let reference = |from: u64, to: u64| {
+            (from..to)
+                .filter_map(|o| log.stored(o))
+                .map(|r| r.produced_at)
+                .max()
+                .unwrap_or(0)
+        };
+        for (from, to) in [
+            (0, end),
+            (0, 5),
+            (log.memory_base, log.memory_base + SEGMENT_RECORDS),
+            (CHUNK_RECORDS as u64 * 2, CHUNK_RECORDS as u64 * 3),
+            (CHUNK_RECORDS as u64 * 3 - 1, CHUNK_RECORDS as u64 * 3 + 1),
+            (end - 3, end + 10),
+            (end, end + 1),
+        ] {
+            assert_eq!(
+                log.largest_timestamp(from, to),
+                reference(from, to),
+                "{from}..{to}"
+            );
+        }
     }
 
     #[test]
