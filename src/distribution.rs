@@ -295,7 +295,8 @@ fn normal_ziggurat() -> &'static Ziggurat {
 /// position from disjoint bits) and a compare in about 99% of cases; libm's `exp`/`ln` only
 /// in the wedges and Marsaglia's tail method beyond `R`. Replaces Box–Muller, whose `ln`,
 /// `sqrt` and `cos` per draw were 4% of the 1M-record pipeline (callgrind).
-/// As [`standard_exponential`], the rare cases are out of line
+///
+/// As in [`standard_exponential`], the rare cases are out of line
 /// ([`normal_outside_rectangle`]).
 #[inline]
 fn standard_normal(rng: &mut Stream) -> f64 {

@@ -2,9 +2,9 @@
 //!
 //! Latencies are counted in the buckets of an `hdrhistogram` (1 µs to 1 day, 2 significant
 //! digits: within 1%, and small enough to stay in cache on the hot path) and read as one, so
-//! percentiles are accurate without keeping every sample. Time series are sampled at a fixed simulated
-//! interval into a bounded buffer that halves its resolution when full, so memory stays flat
-//! however long the run is.
+//! percentiles are accurate without keeping every sample. Time series are sampled at a fixed
+//! simulated interval into a bounded buffer that halves its resolution when full, so memory
+//! stays flat however long the run is.
 
 use crate::engine::world::World;
 use crate::engine::world::{BitSet, Publisher};

@@ -380,9 +380,9 @@ mod tests {
 
     #[test]
     fn the_largest_timestamp_of_a_range_is_read_chunk_by_chunk() {
-        // Timestamps out of order (a relay or a replay may publish older events later), a
-        // start inside a chunk after retention freed the chunks before it, and a clone that
-        // appended to the shared tail past this log's view.
+        // Timestamps out of order (a relay or a replay may publish older events later),
+        // ranges that start below the first chunk still allocated or inside a chunk, and a
+        // clone that appended to the shared tail past this log's view.
         let mut stream = crate::rng::Stream::new(5, "log");
         let mut log = PartitionLog::default();
         for _ in 0..CHUNK_RECORDS as u64 * 5 + 37 {
