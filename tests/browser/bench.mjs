@@ -1,12 +1,14 @@
 // Browser benchmark of the wasm engine (the performance issue's in-browser figures).
 //
 //   node tests/browser/bench.mjs [--simpy BLOCKING_RPS,NONBLOCKING_RPS]
+//   node tests/browser/bench.mjs --only blocking|nonblocking|pipeline_1m
 //
 // Serves dist/ (build it first: `trunk build --release`), opens www/api.html in headless
 // Chromium and, through the JS API, times complete runs (plain `runScenario` runs: records/s
 // and the SimPy ratio; and seekable `Evflow` sessions: session_*) of:
-//   - benches/scenarios/simpy-blocking.toml and simpy-topics.toml (records/s; with --simpy the
-//     SimPy baseline's records/s, as printed by scripts/bench-simpy, gives the ratio),
+//   - benches/scenarios/simpy-blocking.toml and simpy-topics.toml (records/s; with --simpy,
+//     records/s of the SimPy baseline measured separately, also the ratio: scripts/bench-simpy
+//     --browser instead alternates --only runs with SimPy's, round by round),
 //   - benches/scenarios/pipeline-1m.toml (about a million records through five services),
 //   - "seek": after a whole run of the 1M-record pipeline, `runUntil` to 12 times just before a
 //     checkpoint (the longest replays there are: the session restores the checkpoint before,
@@ -14,7 +16,8 @@
 //     order that jumps backwards and forwards; the slowest and the median,
 //   - "frames": rAF frame times of the app (index.html, 1280×900) animating the seed topology
 //     at 3,000 records/s, about 6,000 events in flight (the e2e test asserts p95 < 16.7 ms).
-// Prints one JSON object. Not part of scripts/test: figures, not assertions.
+// Prints one JSON object; with --only, just that scenario's figures. Not part of
+// scripts/test: figures, not assertions.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +31,12 @@ const read = (p) => fs.readFileSync(path.join(ROOT, p), 'utf8');
 
 const simpyArg = process.argv.indexOf('--simpy');
 const simpy = simpyArg > 0 ? process.argv[simpyArg + 1].split(',').map(Number) : null;
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
+if (only !== null && !['blocking', 'nonblocking', 'pipeline_1m'].includes(only)) {
+  console.error(`--only takes blocking, nonblocking or pipeline_1m, not ${only}`);
+  process.exit(2);
+}
 
 const { server, base } = await serveDirectory(DIST);
 
@@ -39,7 +48,7 @@ try {
     nonblocking: read('benches/scenarios/simpy-topics.toml'),
     pipeline: read('benches/scenarios/pipeline-1m.toml'),
   };
-  const figures = await page.evaluate((texts) => {
+  const figures = await page.evaluate(([texts, only]) => {
     const { Evflow, runScenario } = window.evflow;
     // Two ways a page runs a scenario to its end: `runScenario` (one call, a plain run as
     // `evflow run` makes it: the engine's speed, compared with SimPy) and a seekable `Evflow`
@@ -82,7 +91,10 @@ try {
       };
     };
     // Medians of 9 and 5 runs: with 5 and 3 the figures moved by 10-20% between runs of the script.
-    const out = { blocking: time(texts.blocking, 9), nonblocking: time(texts.nonblocking, 9), pipeline_1m: time(texts.pipeline, 5) };
+    const scenarios = { blocking: [texts.blocking, 9], nonblocking: [texts.nonblocking, 9], pipeline_1m: [texts.pipeline, 5] };
+    if (only) return { [only]: time(...scenarios[only]) };
+    const out = {};
+    for (const [name, [text, repeat]] of Object.entries(scenarios)) out[name] = time(text, repeat);
     // Seek: worst cases, just before checkpoints k/64 (k visited out of order).
     const sim = new Evflow(texts.pipeline);
     sim.runToEnd();
@@ -98,19 +110,21 @@ try {
     out.seek_ms = +seeks[seeks.length - 1].toFixed(1);
     out.seek_median_ms = +seeks[seeks.length / 2].toFixed(1);
     return out;
-  }, texts);
-  const stress = await page.evaluate((t) => window.evflow.encodeScenario(t), stressScenario(read('scenarios/seed-topology.toml')));
-  const app = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-  await app.goto(`${base}index.html?speed=1#s=${stress}`);
-  await app.waitForSelector('.app[data-ready="1"]', { timeout: 30_000 });
-  await app.waitForFunction(() => Number(document.querySelector('.app').dataset.now) >= 2_000_000, null, { timeout: 30_000 });
-  const { late, ...frames } = await measureFrames(app, 300);
-  figures.frames = frames;
-  if (simpy) {
-    [['blocking', simpy[0]], ['nonblocking', simpy[1]]].forEach(([mode, rps]) => {
-      figures[mode].ratio_vs_simpy = +(figures[mode].records_per_s / rps).toFixed(1);
-      figures[mode].session_ratio_vs_simpy = +(figures[mode].session_records_per_s / rps).toFixed(1);
-    });
+  }, [texts, only]);
+  if (only === null) {
+    const stress = await page.evaluate((t) => window.evflow.encodeScenario(t), stressScenario(read('scenarios/seed-topology.toml')));
+    const app = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+    await app.goto(`${base}index.html?speed=1#s=${stress}`);
+    await app.waitForSelector('.app[data-ready="1"]', { timeout: 30_000 });
+    await app.waitForFunction(() => Number(document.querySelector('.app').dataset.now) >= 2_000_000, null, { timeout: 30_000 });
+    const { late, ...frames } = await measureFrames(app, 300);
+    figures.frames = frames;
+    if (simpy) {
+      [['blocking', simpy[0]], ['nonblocking', simpy[1]]].forEach(([mode, rps]) => {
+        figures[mode].ratio_vs_simpy = +(figures[mode].records_per_s / rps).toFixed(1);
+        figures[mode].session_ratio_vs_simpy = +(figures[mode].session_records_per_s / rps).toFixed(1);
+      });
+    }
   }
   console.log(JSON.stringify(figures, null, 2));
 } finally {
