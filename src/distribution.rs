@@ -207,6 +207,22 @@ impl Ziggurat {
         }
         Ziggurat { x, f }
     }
+
+    /// One draw: its 64 random bits, the layer their low byte picks, and the point `x` in the
+    /// layer that their top 53 bits give.
+    #[inline(always)]
+    fn draw(&self, rng: &mut Stream) -> (u64, usize, f64) {
+        let bits = rng.next_u64();
+        let layer = (bits & 0xff) as usize;
+        let unit = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        (bits, layer, unit * self.x[layer])
+    }
+
+    /// Whether `x` lies inside its layer's rectangle (accepted at once; about 99% of draws).
+    #[inline(always)]
+    fn inside(&self, layer: usize, x: f64) -> bool {
+        x < self.x[layer + 1]
+    }
 }
 
 /// The tail start and layer area of the 256-layer exponential ziggurat (Marsaglia & Tsang).
@@ -220,12 +236,6 @@ fn exp_ziggurat() -> &'static Ziggurat {
         .get_or_init(|| Ziggurat::build(ZIG_EXP_R, ZIG_EXP_V, |x| libm::exp(-x), |y| -libm::log(y)))
 }
 
-/// The uniform in `[0, 1)` of a ziggurat draw: the top 53 bits (the low byte picks the layer).
-#[inline(always)]
-fn ziggurat_unit(bits: u64) -> f64 {
-    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
 /// A draw of the standard exponential distribution (mean 1).
 ///
 /// Only the common case is here: a point inside its layer's rectangle, accepted at once. The
@@ -236,10 +246,8 @@ fn ziggurat_unit(bits: u64) -> f64 {
 #[inline]
 pub fn standard_exponential(rng: &mut Stream) -> f64 {
     let table = exp_ziggurat();
-    let bits = rng.next_u64();
-    let layer = (bits & 0xff) as usize;
-    let x = ziggurat_unit(bits) * table.x[layer];
-    if x < table.x[layer + 1] {
+    let (_, layer, x) = table.draw(rng);
+    if table.inside(layer, x) {
         return x;
     }
     exponential_outside_rectangle(rng, table, layer, x)
@@ -265,10 +273,8 @@ fn exponential_outside_rectangle(
         if y < libm::exp(-x) {
             return x;
         }
-        let bits = rng.next_u64();
-        layer = (bits & 0xff) as usize;
-        x = ziggurat_unit(bits) * table.x[layer];
-        if x < table.x[layer + 1] {
+        (_, layer, x) = table.draw(rng);
+        if table.inside(layer, x) {
             return x;
         }
     }
@@ -301,14 +307,22 @@ fn normal_ziggurat() -> &'static Ziggurat {
 #[inline]
 fn standard_normal(rng: &mut Stream) -> f64 {
     let table = normal_ziggurat();
-    let bits = rng.next_u64();
-    let layer = (bits & 0xff) as usize;
-    let sign = if bits & 0x100 == 0 { 1.0 } else { -1.0 };
-    let x = ziggurat_unit(bits) * table.x[layer];
-    if x < table.x[layer + 1] {
+    let (bits, layer, x) = table.draw(rng);
+    let sign = normal_sign(bits);
+    if table.inside(layer, x) {
         return sign * x;
     }
     normal_outside_rectangle(rng, table, layer, sign, x)
+}
+
+/// The sign of a normal draw: bit 8, just above the layer's byte.
+#[inline(always)]
+fn normal_sign(bits: u64) -> f64 {
+    if bits & 0x100 == 0 {
+        1.0
+    } else {
+        -1.0
+    }
 }
 
 /// [`standard_normal`] for a point `x` of `layer` outside the layer's rectangle: Marsaglia's
@@ -337,11 +351,10 @@ fn normal_outside_rectangle(
         if y < libm::exp(-0.5 * x * x) {
             return sign * x;
         }
-        let bits = rng.next_u64();
-        layer = (bits & 0xff) as usize;
-        sign = if bits & 0x100 == 0 { 1.0 } else { -1.0 };
-        x = ziggurat_unit(bits) * table.x[layer];
-        if x < table.x[layer + 1] {
+        let bits;
+        (bits, layer, x) = table.draw(rng);
+        sign = normal_sign(bits);
+        if table.inside(layer, x) {
             return sign * x;
         }
     }

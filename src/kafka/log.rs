@@ -11,7 +11,7 @@
 //! uses memory proportional to the consumers' backlog, not to the run length.
 
 use crate::time::SimTime;
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -210,12 +210,27 @@ impl PartitionLog {
     #[inline]
     fn stored(&self, offset: u64) -> Option<Record> {
         let index = offset.checked_sub(self.chunk_base)? as usize;
-        let (chunk, at) = (index / CHUNK_RECORDS, index % CHUNK_RECORDS);
+        let (records, own) = self.chunk(index / CHUNK_RECORDS)?;
+        let at = index % CHUNK_RECORDS;
+        if at < own {
+            records.get(at).copied()
+        } else {
+            None
+        }
+    }
+
+    /// Chunk number `chunk` (counted from `chunk_base`) and how many of its records are this
+    /// log's: all of a full one, the first `tail_len` of the tail (a clone may have appended
+    /// more of its own). `None` past the tail.
+    #[inline]
+    fn chunk(&self, chunk: usize) -> Option<(Ref<'_, Vec<Record>>, usize)> {
         match self.chunks.get(chunk) {
-            Some(records) => records.borrow().get(at).copied(),
-            None if chunk == self.chunks.len() && at < self.tail_len => {
-                self.tail.borrow().get(at).copied()
+            Some(records) => {
+                let records = records.borrow();
+                let own = records.len();
+                Some((records, own))
             }
+            None if chunk == self.chunks.len() => Some((self.tail.borrow(), self.tail_len)),
             None => None,
         }
     }
@@ -295,16 +310,8 @@ impl PartitionLog {
             let index = (offset - self.chunk_base) as usize;
             let (chunk, at) = (index / CHUNK_RECORDS, index % CHUNK_RECORDS);
             let span = (to - offset).min((CHUNK_RECORDS - at) as u64) as usize;
-            let records = match self.chunks.get(chunk) {
-                Some(records) => records.borrow(),
-                None if chunk == self.chunks.len() => self.tail.borrow(),
-                None => break,
-            };
-            // This log's records of the chunk: all of a full one, its own part of the tail.
-            let own = if chunk < self.chunks.len() {
-                records.len()
-            } else {
-                self.tail_len
+            let Some((records, own)) = self.chunk(chunk) else {
+                break;
             };
             let end = (at + span).min(own);
             if let Some(stored) = records.get(at..end) {
