@@ -1119,7 +1119,12 @@ impl World {
         i.waiting = true;
         // Retry-topic records not due yet: Spring pauses the partition and resumes it when
         // the first record is due.
-        if let Some(due) = next_due(&self.topics, &g.partitions, i.ready.iter().copied()) {
+        let due = if i.ready.is_empty() {
+            None // the usual idle spell: every owned partition drained
+        } else {
+            next_due(&self.topics, &g.partitions, i.ready.iter().copied())
+        };
+        if let Some(due) = due {
             // One wake-up per due time: one not yet run for an earlier or equal time already
             // covers `due`; one for a later time is not enough, so an earlier one is added (the
             // later one still runs, as a harmless extra poll). Before, every idle spell
