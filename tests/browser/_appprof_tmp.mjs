@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchChromium, serveDirectory, stressScenario, openApiPage } from './common.mjs';
+const DIST = process.env.EVFLOW_DIST || 'target/profdist';
+const { server, base } = await serveDirectory(DIST);
+const browser = await launchChromium();
+const api = await openApiPage(browser, base);
+const stress = await api.evaluate((t) => window.evflow.encodeScenario(t), stressScenario(fs.readFileSync('scenarios/seed-topology.toml', 'utf8')));
+const app = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+await app.goto(`${base}index.html?speed=1#s=${stress}`);
+await app.waitForSelector('.app[data-ready="1"]', { timeout: 30_000 });
+await app.waitForFunction(() => Number(document.querySelector('.app').dataset.now) >= 2_000_000, null, { timeout: 30_000 });
+const cdp = await app.context().newCDPSession(app);
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+await cdp.send('Profiler.start');
+await app.waitForTimeout(4000);
+const { profile } = await cdp.send('Profiler.stop');
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n);
+const name = (n) => (n.callFrame.functionName || n.callFrame.url || '(anonymous)').replace(/::h[0-9a-f]{16}$/, '');
+const self = new Map(); const incl = new Map(); let total = 0;
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] || 0; total += dt;
+  const node = nodes.get(id);
+  self.set(name(node), (self.get(name(node)) || 0) + dt);
+  const seen = new Set();
+  for (let p = node; p; p = parent.get(p.id)) { const k = name(p); if (!seen.has(k)) { seen.add(k); incl.set(k, (incl.get(k) || 0) + dt); } }
+});
+const frames = 4000 / (1000 / 60);
+console.log('self ms/frame');
+for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log((v / 1000 / frames).toFixed(3).padStart(7), k.slice(0, 140));
+console.log('inclusive ms/frame');
+for (const [k, v] of [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, 45)) console.log((v / 1000 / frames).toFixed(3).padStart(7), k.slice(0, 140));
+await browser.close(); server.close();
