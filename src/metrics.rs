@@ -208,9 +208,10 @@ impl Series {
     }
 
     fn thin(&mut self) {
+        // `row` starts with the time: keep the values after it.
         let kept: Vec<(SimTime, Vec<u64>)> = (0..self.rows)
             .step_by(2)
-            .map(|r| (self.time(r), self.row(r).to_vec()))
+            .map(|r| (self.time(r), self.row(r)[1..].to_vec()))
             .collect();
         self.chunks.clear();
         self.rows = 0;
@@ -568,6 +569,28 @@ mod tests {
         let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
         assert!(gaps.iter().all(|&g| g == gaps[0]));
         assert_eq!(series.column("x").unwrap(), times);
+    }
+
+    /// Thinning keeps each kept row's values in their columns. It used to copy the row with
+    /// its time in front, so every row after the first thinning was shifted by a column (the
+    /// time in the first column, the last column lost): the web app's charts and `--series`
+    /// CSV of runs over 2,048 samples showed wrong values. The older thinning tests sampled
+    /// columns equal to the time and could not see it.
+    #[test]
+    fn a_thinned_series_keeps_every_column_of_its_rows() {
+        let mut series = Series::new(vec!["a".into(), "b".into()]);
+        for t in 0..(SERIES_CAPACITY as u64 * 2 + 10) {
+            series.offer(t, &[t + 1, 2 * t + 7]);
+        }
+        assert!(series.len() < SERIES_CAPACITY, "the series thinned");
+        for r in 0..series.len() {
+            let t = series.time(r);
+            assert_eq!(
+                (series.value(r, 0), series.value(r, 1)),
+                (t + 1, 2 * t + 7),
+                "row {r}"
+            );
+        }
     }
 
     /// Latencies spread over every bucket: log-uniform from 1 µs to 2^44 µs (past the last
