@@ -203,7 +203,11 @@ impl Series {
         }
         let chunk = Rc::make_mut(last);
         chunk.push(time);
-        chunk.extend((0..width - 1).map(|c| row.get(c).copied().unwrap_or(0)));
+        match row.get(..width - 1) {
+            Some(values) => chunk.extend_from_slice(values),
+            // A short row: the missing columns read 0.
+            None => chunk.extend((0..width - 1).map(|c| row.get(c).copied().unwrap_or(0))),
+        }
         self.rows += 1;
     }
 
