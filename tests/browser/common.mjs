@@ -73,9 +73,10 @@ export async function measureFrames(page, frames = 300) {
     const dots = [];
     let last = performance.now();
     // A message posted from a frame's rAF callback is handled once the frame's main-thread
-    // work is done (every rAF callback, the app's included, then style, layout and paint):
-    // its arrival minus the frame's start is the frame's cost, which the vsync-paced
-    // interval above cannot show.
+    // work is done (every rAF callback, the app's included, then style, layout, paint and
+    // commit): its arrival minus the frame's start is what the frame cost, which the
+    // vsync-paced intervals cannot show. An upper bound: it also counts any task queued ahead
+    // of the message, so it is for comparing builds in one sitting, not an assertion.
     const channel = new MessageChannel();
     channel.port1.onmessage = (message) => {
       work.push(performance.now() - message.data);
