@@ -478,7 +478,8 @@ impl LagBook {
         book
     }
 
-    /// A record was appended to the partition of `slot`.
+    /// A record was appended to the partition of `slot`; `committed`: the group has committed
+    /// an offset there (else the record adds to its share of the total only).
     #[inline]
     fn appended(&mut self, slot: u32, committed: bool) {
         self.total += 1;
@@ -487,8 +488,8 @@ impl LagBook {
         }
     }
 
-    /// The share of the partition of `slot` in the total went from `before` to `after` (a
-    /// commit, or retention moving the log-start of an uncommitted partition).
+    /// One partition's share of the total went from `before` to `after` (a commit, or
+    /// retention moving the log-start of an uncommitted partition).
     #[inline]
     fn reshare(&mut self, before: u64, after: u64) {
         self.total = self.total - before + after;
