@@ -136,7 +136,7 @@ const SERIES_CHUNK_ROWS: usize = 64;
 /// and its clones: the web app clones the recorder at each seek checkpoint, and copying the
 /// whole series (2,048 rows of up to a hundred columns) each time was a visible part of a run.
 /// Appending copies only the last chunk, and only right after a clone.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Series {
     /// Column names.
     pub names: Vec<String>,
@@ -146,6 +146,14 @@ pub struct Series {
     /// Only every `stride`-th offered sample is kept.
     stride: u64,
     offered: u64,
+}
+
+/// No columns; keeps every sample (a derived default had a stride of 0, which `offer` would
+/// divide by).
+impl Default for Series {
+    fn default() -> Self {
+        Series::new(Vec::new())
+    }
 }
 
 impl Series {
