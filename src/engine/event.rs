@@ -7,7 +7,7 @@
 //! for such narrow stores to land (a failed store-to-load forward). Together with
 //! [`super::queue::EventQueue::schedule`] building its entry only at the store, this took the
 //! stall that had 27% of `append`'s samples in the SimPy retry-topic run (the wake-up that
-//! `notify_subscribers` schedules) off the profile: `append` fell from 15.7% to 10.9% of the run's
+//! `wake_readers` schedules) off the profile: `append` fell from 15.7% to 10.9% of the run's
 //! samples (`perf record`), and the run took 0.95× the time.
 
 use super::queue::EventQueue;

@@ -124,7 +124,7 @@ impl<E: Copy> EventQueue<E> {
     /// the store: an entry built first lived on the stack (the other paths take its address),
     /// and the 16-byte loads that copied it into the vector waited on the narrower stores
     /// that wrote it (27% of `append`'s samples in the SimPy retry-topic run, where
-    /// `notify_subscribers` schedules the consumer's wake-up; `perf annotate`).
+    /// `wake_readers` schedules the consumer's wake-up; `perf annotate`).
     #[inline(always)]
     pub fn schedule(&mut self, time: SimTime, event: E) -> u64 {
         let seq = self.next_seq;

@@ -447,53 +447,6 @@ pub struct Group {
     pub handler: Option<Handler>,
     /// Handler state and counters.
     pub handling: HandlingState,
-    /// The lag, kept current as it changes.
-    lag: LagBook,
-}
-
-/// A group's lag, kept current by the three things that change it: a record appended to a
-/// subscribed partition, a commit, and retention moving a log-start offset. The metrics
-/// sampler copies it where it walked every partition of every group for each sample (6% of
-/// the SimPy retry-topic run's time, 36 partitions in 4,097 samples). [`Group::total_lag`]
-/// still computes it from the logs, and debug builds check the two against each other at
-/// every sample.
-#[derive(Clone, Debug, Default)]
-struct LagBook {
-    /// [`Group::total_lag`]: over the partitions, `log-end - committed`, or `log-end -
-    /// log-start` before the first commit.
-    total: u64,
-    /// Per partition slot, `log-end - committed`; 0 before the first commit (the sampled
-    /// per-partition lag).
-    committed: Vec<u64>,
-}
-
-impl LagBook {
-    /// The book of partitions whose logs hold `(log-start, log-end)` and nothing committed.
-    fn new(logs: impl Iterator<Item = (u64, u64)>) -> Self {
-        let mut book = LagBook::default();
-        for (start, end) in logs {
-            book.total += end.saturating_sub(start);
-            book.committed.push(0);
-        }
-        book
-    }
-
-    /// A record was appended to the partition of `slot`; `committed`: the group has committed
-    /// an offset there (else the record adds to its share of the total only).
-    #[inline]
-    fn appended(&mut self, slot: u32, committed: bool) {
-        self.total += 1;
-        if committed {
-            self.committed[slot as usize] += 1;
-        }
-    }
-
-    /// One partition's share of the total went from `before` to `after` (a commit, or
-    /// retention moving the log-start of an uncommitted partition).
-    #[inline]
-    fn reshare(&mut self, before: u64, after: u64) {
-        self.total = self.total - before + after;
-    }
 }
 
 impl Group {
@@ -534,14 +487,8 @@ impl Group {
         self.lags(topics).map(|(share, _)| share).sum()
     }
 
-    /// [`Group::total_lag`] and each partition's lag (0 when nothing is committed), as kept
-    /// current while the run goes (what the metrics sampler reads; see [`LagBook`]).
-    pub fn running_lags(&self) -> (u64, &[u64]) {
-        (self.lag.total, &self.lag.committed)
-    }
-
     /// [`Group::total_lag`], also appending each partition's lag (0 when nothing is
-    /// committed) to `each`, computed from the logs.
+    /// committed) to `each`: the metrics sampler's one pass over the partitions.
     pub fn total_and_partition_lags(&self, topics: &[Topic], each: &mut Vec<u64>) -> u64 {
         let mut total = 0;
         for (share, lag) in self.lags(topics) {
@@ -728,15 +675,10 @@ impl World {
                 });
             }
         }
-        let lag = LagBook::new(partitions.iter().map(|gp| {
-            let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
-            (log.start_offset(), log.end_offset())
-        }));
         self.groups.push(Group {
             name: name.to_string(),
             topics,
             partitions,
-            lag,
             instances: Vec::new(),
             config,
             generation: 0,
@@ -994,8 +936,7 @@ impl World {
     }
 
     /// Appends a record to a topic (to `partition`, or the one the producer's partitioner
-    /// picks), tells the observers and the subscribed groups. Returns the partition and
-    /// offset.
+    /// picks), tells the observers and wakes idle readers. Returns the partition and offset.
     pub(crate) fn append(
         &mut self,
         topic: u16,
@@ -1014,7 +955,7 @@ impl World {
             offset,
             record,
         });
-        self.notify_subscribers(topic, partition);
+        self.wake_readers(topic, partition);
         (partition, offset)
     }
 
@@ -1091,16 +1032,14 @@ impl World {
         cache.get(record.key as usize).copied().unwrap_or(0)
     }
 
-    /// Tells every group subscribed to `topic` of a record appended to `partition`: its lag
-    /// grows by one, and its idle owner wakes (a long-poll fetch returning as soon as data
-    /// arrives, `fetch.min.bytes = 1`).
-    fn notify_subscribers(&mut self, topic: u16, partition: u32) {
+    /// Wakes the idle owner of `topic`/`partition` in every subscribed group (a long-poll fetch
+    /// returning as soon as data arrives, `fetch.min.bytes = 1`).
+    fn wake_readers(&mut self, topic: u16, partition: u32) {
         for s in 0..self.topics[topic as usize].subscribers.len() {
             let (group, base) = self.topics[topic as usize].subscribers[s];
             let g = &mut self.groups[group as usize];
             let slot = base + partition;
             let gp = &mut g.partitions[slot as usize];
-            g.lag.appended(slot, gp.committed.is_some());
             let Some(owner) = gp.owner else {
                 continue;
             };
@@ -1258,22 +1197,15 @@ impl World {
     }
 
     fn commit(&mut self, group: u16, slot: u32, offset: u64) {
-        let g = &mut self.groups[group as usize];
-        let gp = &mut g.partitions[slot as usize];
+        let gp = &mut self.groups[group as usize].partitions[slot as usize];
         if gp.committed.is_some_and(|c| c >= offset) {
             return;
         }
         if gp.committed.is_none() && offset == 0 {
             return;
         }
-        let (topic, partition) = (gp.topic, gp.partition);
-        let log = &self.topics[topic as usize].partitions[partition as usize];
-        let end = log.end_offset();
-        let before = end.saturating_sub(gp.committed.unwrap_or(log.start_offset()));
-        let after = end.saturating_sub(offset);
         gp.committed = Some(offset);
-        g.lag.reshare(before, after);
-        g.lag.committed[slot as usize] = after;
+        let (topic, partition) = (gp.topic, gp.partition);
         self.emit(SimEvent::Committed {
             group,
             topic,
@@ -1937,21 +1869,7 @@ impl World {
                     keep_from = keep_from.min(gp.committed.unwrap_or(0));
                 }
                 let log = &mut self.topics[t].partitions[p];
-                let (old_start, end) = (log.start_offset(), log.end_offset());
-                let new_start = log.apply_retention(now, retention);
-                if new_start != old_start {
-                    // Uncommitted partitions count their lag from the log-start offset.
-                    for &(group, base) in &self.topics[t].subscribers {
-                        let g = &mut self.groups[group as usize];
-                        if g.partitions[(base + p as u32) as usize].committed.is_none() {
-                            g.lag.reshare(
-                                end.saturating_sub(old_start),
-                                end.saturating_sub(new_start),
-                            );
-                        }
-                    }
-                }
-                let log = &mut self.topics[t].partitions[p];
+                log.apply_retention(now, retention);
                 if keep_from == u64::MAX {
                     keep_from = log.end_offset();
                 }

@@ -941,7 +941,7 @@ impl Flow {
                 gb.rect.x + 10.0,
                 gb.rect.y + 19.0,
             );
-            let (lag, _) = g.running_lags();
+            let lag = g.total_lag(&world.topics);
             ctx.set_font(&format!("11px {MONO}"));
             ctx.set_text_align("right");
             ctx.set_fill_style_str(if lag > 0 { INK } else { MUTED });
