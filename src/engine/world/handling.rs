@@ -155,22 +155,31 @@ impl Dependency {
 #[derive(Clone, Debug, Default)]
 pub struct BitSet(Vec<u64>);
 
+/// `insert` runs for every record a handler applies: inline, with the growth (once per 64 ids)
+/// out of line, since the web build (opt-level "s") otherwise called it for each record.
 impl BitSet {
     /// Whether `index` is set.
+    #[inline]
     pub fn contains(&self, index: u64) -> bool {
         self.0
             .get((index / 64) as usize)
             .is_some_and(|word| word & (1 << (index % 64)) != 0)
     }
     /// Sets `index`; returns whether it was newly set.
+    #[inline]
     pub fn insert(&mut self, index: u64) -> bool {
         let word = (index / 64) as usize;
         if word >= self.0.len() {
-            self.0.resize(word + 1, 0);
+            self.grow_to(word);
         }
         let fresh = self.0[word] & (1 << (index % 64)) == 0;
         self.0[word] |= 1 << (index % 64);
         fresh
+    }
+    #[cold]
+    #[inline(never)]
+    fn grow_to(&mut self, word: usize) {
+        self.0.resize(word + 1, 0);
     }
     /// Clears `index`.
     pub fn remove(&mut self, index: u64) {
