@@ -17,7 +17,8 @@
 //   - "frames": rAF frame times of the app (index.html, 1280×900) animating the seed topology
 //     at 3,000 records/s, about 6,000 events in flight (the e2e test asserts p95 < 16.7 ms):
 //     the vsync-paced intervals (p95_frame_ms, late frames) and each frame's main-thread cost
-//     (p95_frame_work_ms: from the frame's start until its rendering is done).
+//     (p95_frame_work_ms: from the frame's start until its rendering is done; an upper
+//     bound, for comparing builds).
 // Prints one JSON object; with --only, just that scenario's figures. Not part of
 // scripts/test: figures, not assertions.
 

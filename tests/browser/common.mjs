@@ -64,8 +64,9 @@ export const VSYNC_MS = 1000 / 60;
 
 /** rAF intervals over `frames` frames of an app page that is playing. An interval is a whole
  * number of vsyncs (16.67 ms at 60 Hz) give or take performance.now()'s 0.1 ms coarsening: a
- * frame that misses its vsync shows up as ~33 ms. Returns the figures, with the app's own
- * per-frame work (draw, simulate, update) as it reports it in data attributes. */
+ * frame that misses its vsync shows up as ~33 ms. Returns the figures, with each frame's
+ * main-thread cost (`p95_frame_work_ms`, `max_frame_work_ms`) and the app's own per-frame work
+ * (draw, simulate, update) as it reports it in data attributes. */
 export async function measureFrames(page, frames = 300) {
   const samples = await page.evaluate((frames) => new Promise((resolve) => {
     const times = [];

@@ -176,6 +176,7 @@ impl BitSet {
         self.0[word] |= 1 << (index % 64);
         fresh
     }
+    /// Makes room for word `word` (new words are empty).
     #[cold]
     #[inline(never)]
     fn grow_to(&mut self, word: usize) {
