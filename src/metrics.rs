@@ -211,11 +211,10 @@ impl Series {
         }
         let chunk = Rc::make_mut(last);
         chunk.push(time);
-        match row.get(..width - 1) {
-            Some(values) => chunk.extend_from_slice(values),
-            // A short row: the missing columns read 0.
-            None => chunk.extend((0..width - 1).map(|c| row.get(c).copied().unwrap_or(0))),
-        }
+        // One slice copy; the columns a short row lacks read 0.
+        let values = &row[..row.len().min(width - 1)];
+        chunk.extend_from_slice(values);
+        chunk.resize(chunk.len() + (width - 1 - values.len()), 0);
         self.rows += 1;
     }
 
@@ -594,6 +593,15 @@ mod tests {
                 "row {r}"
             );
         }
+    }
+
+    /// A row shorter than the columns reads 0 in the columns it lacks; a longer one is cut.
+    #[test]
+    fn short_and_long_rows_fit_the_columns() {
+        let mut series = Series::new(vec!["a".into(), "b".into(), "c".into()]);
+        series.offer(1, &[7]);
+        series.offer(2, &[4, 5, 6, 99]);
+        assert_eq!(series.columns(), vec![vec![7, 4], vec![0, 5], vec![0, 6]]);
     }
 
     /// Latencies spread over every bucket: log-uniform from 1 µs to 2^44 µs (past the last
