@@ -228,15 +228,25 @@ impl TraceHash {
     }
 }
 
-/// Formats one event as a trace line (JSON object), with names from the world.
+/// A JSON string literal of `text`: quoted, with `"`, `\` and control characters escaped
+/// (scenario names are free text, and a trace line must stay one valid JSON object).
+fn json_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// Formats one event as a trace line (JSON object), with names from the world. Keys are
+/// unique in each line: the record's event type is `event_type`, since `event` names the
+/// kind of trace event.
 pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
-    let topic = |t: u16| world.topics[t as usize].name.as_str();
-    let group = |g: u16| world.groups[g as usize].name.as_str();
-    let instance = |g: u16, i: u16| world.groups[g as usize].instances[i as usize].name.as_str();
+    let topic = |t: u16| json_string(&world.topics[t as usize].name);
+    let group = |g: u16| json_string(&world.groups[g as usize].name);
+    let instance =
+        |g: u16, i: u16| json_string(&world.groups[g as usize].instances[i as usize].name);
+    let producer_name = |p: u16| json_string(&world.producers[p as usize].name);
     let producer_event = |kind: &str, producer: u16, event_id: u64| {
         format!(
-            r#""{kind}","producer":"{}","event_id":{event_id}"#,
-            world.producers[producer as usize].name
+            r#""{kind}","producer":{},"event_id":{event_id}"#,
+            producer_name(producer)
         )
     };
     let body = match *event {
@@ -247,8 +257,8 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             offset,
             record,
         } => format!(
-            r#""produced","producer":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"key":{}"#,
-            world.producers[producer as usize].name,
+            r#""produced","producer":{},"topic":{},"partition":{partition},"offset":{offset},"event_id":{},"key":{}"#,
+            producer_name(producer),
             topic(t),
             record.event_id,
             if record.key == crate::kafka::log::NO_KEY {
@@ -265,7 +275,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             from,
             count,
         } => format!(
-            r#""fetched","group":"{}","instance":"{}","topic":"{}","partition":{partition},"from":{from},"count":{count}"#,
+            r#""fetched","group":{},"instance":{},"topic":{},"partition":{partition},"from":{from},"count":{count}"#,
             group(g),
             instance(g, i),
             topic(t)
@@ -282,15 +292,17 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             effect,
             out_of_order,
         } => format!(
-            r#""processed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{},"event":"{}","duplicate":{duplicate},"disposition":"{disposition:?}","effect":"{effect:?}","out_of_order":{out_of_order}"#,
+            r#""processed","group":{},"instance":{},"topic":{},"partition":{partition},"offset":{offset},"event_id":{},"event_type":{},"duplicate":{duplicate},"disposition":"{disposition:?}","effect":"{effect:?}","out_of_order":{out_of_order}"#,
             group(g),
             instance(g, i),
             topic(t),
             record.event_id,
-            world
-                .event_types
-                .get(record.event_type as usize)
-                .map_or("", String::as_str)
+            json_string(
+                world
+                    .event_types
+                    .get(record.event_type as usize)
+                    .map_or("", String::as_str)
+            )
         ),
         SimEvent::AttemptFailed {
             group: g,
@@ -302,15 +314,15 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             retryable,
             retry_in,
         } => format!(
-            r#""attempt_failed","group":"{}","instance":"{}","topic":"{}","partition":{partition},"offset":{offset},"event_id":{event_id},"retryable":{retryable},"retry_in_us":{}"#,
+            r#""attempt_failed","group":{},"instance":{},"topic":{},"partition":{partition},"offset":{offset},"event_id":{event_id},"retryable":{retryable},"retry_in_us":{}"#,
             group(g),
             instance(g, i),
             topic(t),
             retry_in.map_or("null".to_string(), |d| d.to_string())
         ),
         SimEvent::OutageChanged { dependency, down } => format!(
-            r#""outage","dependency":"{}","down":{down}"#,
-            world.dependencies[dependency as usize].name
+            r#""outage","dependency":{},"down":{down}"#,
+            json_string(&world.dependencies[dependency as usize].name)
         ),
         SimEvent::RowCommitted { producer, event_id } => {
             producer_event("row_committed", producer, event_id)
@@ -322,8 +334,8 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             producer_event("phantom_published", producer, event_id)
         }
         SimEvent::RelayCrashed { producer, worker } => format!(
-            r#""relay_crashed","producer":"{}","worker":{}"#,
-            world.producers[producer as usize].name,
+            r#""relay_crashed","producer":{},"worker":{}"#,
+            producer_name(producer),
             if worker == u16::MAX {
                 "\"connector\"".to_string()
             } else {
@@ -331,7 +343,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             }
         ),
         SimEvent::DlqReplayed { group: g, count } => {
-            format!(r#""dlq_replayed","group":"{}","count":{count}"#, group(g))
+            format!(r#""dlq_replayed","group":{},"count":{count}"#, group(g))
         }
         SimEvent::Committed {
             group: g,
@@ -339,7 +351,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             partition,
             offset,
         } => format!(
-            r#""committed","group":"{}","topic":"{}","partition":{partition},"offset":{offset}"#,
+            r#""committed","group":{},"topic":{},"partition":{partition},"offset":{offset}"#,
             group(g),
             topic(t)
         ),
@@ -351,7 +363,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             to,
             reason,
         } => format!(
-            r#""skipped","group":"{}","topic":"{}","partition":{partition},"from":{from},"to":{to},"reason":"{}""#,
+            r#""skipped","group":{},"topic":{},"partition":{partition},"from":{from},"to":{to},"reason":"{}""#,
             group(g),
             topic(t),
             match reason {
@@ -366,7 +378,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             partition,
             position,
         } => format!(
-            r#""assigned","group":"{}","instance":"{}","topic":"{}","partition":{partition},"position":{position}"#,
+            r#""assigned","group":{},"instance":{},"topic":{},"partition":{partition},"position":{position}"#,
             group(g),
             instance(g, i),
             topic(t)
@@ -377,7 +389,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             topic: t,
             partition,
         } => format!(
-            r#""revoked","group":"{}","instance":"{}","topic":"{}","partition":{partition}"#,
+            r#""revoked","group":{},"instance":{},"topic":{},"partition":{partition}"#,
             group(g),
             instance(g, i),
             topic(t)
@@ -387,7 +399,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             generation,
         } => {
             format!(
-                r#""rebalance_started","group":"{}","generation":{generation}"#,
+                r#""rebalance_started","group":{},"generation":{generation}"#,
                 group(g)
             )
         }
@@ -396,7 +408,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             generation,
         } => {
             format!(
-                r#""rebalance_completed","group":"{}","generation":{generation}"#,
+                r#""rebalance_completed","group":{},"generation":{generation}"#,
                 group(g)
             )
         }
@@ -405,7 +417,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             instance: i,
         } => {
             format!(
-                r#""crashed","group":"{}","instance":"{}""#,
+                r#""crashed","group":{},"instance":{}"#,
                 group(g),
                 instance(g, i)
             )
@@ -415,7 +427,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             instance: i,
         } => {
             format!(
-                r#""crash_detected","group":"{}","instance":"{}""#,
+                r#""crash_detected","group":{},"instance":{}"#,
                 group(g),
                 instance(g, i)
             )
@@ -425,7 +437,7 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             instance: i,
         } => {
             format!(
-                r#""started","group":"{}","instance":"{}""#,
+                r#""started","group":{},"instance":{}"#,
                 group(g),
                 instance(g, i)
             )
@@ -435,21 +447,21 @@ pub fn describe(now: SimTime, event: &SimEvent, world: &World) -> String {
             instance: i,
         } => {
             format!(
-                r#""stopped","group":"{}","instance":"{}""#,
+                r#""stopped","group":{},"instance":{}"#,
                 group(g),
                 instance(g, i)
             )
         }
         SimEvent::ProducerPaused { producer, paused } => format!(
-            r#""producer_paused","producer":"{}","paused":{paused}"#,
-            world.producers[producer as usize].name
+            r#""producer_paused","producer":{},"paused":{paused}"#,
+            producer_name(producer)
         ),
         SimEvent::RateChanged {
             producer,
             per_second_bits,
         } => format!(
-            r#""rate_changed","producer":"{}","per_second":{}"#,
-            world.producers[producer as usize].name,
+            r#""rate_changed","producer":{},"per_second":{}"#,
+            producer_name(producer),
             f64::from_bits(per_second_bits)
         ),
         SimEvent::Narration { step } => format!(r#""narration","step":{step}"#),

@@ -236,11 +236,21 @@ pub fn report_table(report: &Report) -> String {
     out
 }
 
+/// A CSV header field (RFC 4180): column names hold group, topic and producer names, which are
+/// free text, so one with a comma, quote or line break is quoted, its quotes doubled.
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
 /// The sampled series as CSV: `t_us` then one column per series.
 pub fn series_csv(series: &Series) -> String {
     let mut out = String::from("t_us");
     for name in &series.names {
-        let _ = write!(out, ",{name}");
+        let _ = write!(out, ",{}", csv_field(name));
     }
     out.push('\n');
     for row in 0..series.len() {
@@ -251,4 +261,24 @@ pub fn series_csv(series: &Series) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_csv_quotes_names_with_commas_quotes_and_line_breaks() {
+        let mut series = Series::new(vec![
+            "lag:plain".into(),
+            "lag:a,b".into(),
+            "lag:say \"hi\"".into(),
+            "lag:two\nlines".into(),
+        ]);
+        series.offer(5, &[1, 2, 3, 4]);
+        assert_eq!(
+            series_csv(&series),
+            "t_us,lag:plain,\"lag:a,b\",\"lag:say \"\"hi\"\"\",\"lag:two\nlines\"\n5,1,2,3,4\n"
+        );
+    }
 }

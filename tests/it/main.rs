@@ -13,3 +13,4 @@ mod properties;
 mod rebalance;
 mod redelivery;
 mod seeking;
+mod trace_lines;
