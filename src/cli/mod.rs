@@ -81,7 +81,7 @@ enum Command {
         /// Number of partitions.
         #[arg(long)]
         partitions: u32,
-        /// Print JSON: [{\"key\":..,\"murmur2\":<i32>,\"partition\":..}].
+        /// Print JSON: [{"key": .., "murmur2": <i32>, "partition": ..}].
         #[arg(long)]
         json: bool,
         /// A key given as hex bytes (repeatable).
