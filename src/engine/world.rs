@@ -399,6 +399,13 @@ pub struct Instance {
     pub backoff: Option<BackoffRun>,
     /// A wake-up is scheduled for when a retry-topic record becomes due.
     due_wake: Option<SimTime>,
+    /// Before this time every partition in `ready` is a paused retry-topic partition whose
+    /// first record is not due yet (0: not known). A poll then finds nothing to fetch and
+    /// `ready` comes back in the same order, so `fetch` returns at once and `go_idle` takes
+    /// this as the next due time instead of visiting each partition. Set by a fetch that left
+    /// only such partitions; cleared by whatever could change that: a partition joining
+    /// `ready`, a partition changing owner, retention moving a log's start.
+    paused_until: SimTime,
     rng: Stream,
 }
 
@@ -725,6 +732,7 @@ impl World {
             attempt: AttemptOutcome::Success,
             backoff: None,
             due_wake: None,
+            paused_until: 0,
             rng,
         });
         index
@@ -1051,6 +1059,7 @@ impl World {
             if !gp.queued {
                 gp.queued = true;
                 instance.ready.push_back(slot);
+                instance.paused_until = 0;
             }
             if instance.waiting {
                 instance.waiting = false;
@@ -1121,6 +1130,8 @@ impl World {
         // the first record is due.
         let due = if i.ready.is_empty() {
             None // the usual idle spell: every owned partition drained
+        } else if self.now < i.paused_until {
+            Some(i.paused_until)
         } else {
             next_due(&self.topics, &g.partitions, i.ready.iter().copied())
         };
@@ -1228,6 +1239,23 @@ impl World {
             instance,
             incarnation: i.incarnation,
         };
+        if now < i.paused_until {
+            debug_assert!(
+                i.ready.iter().all(|&slot| {
+                    let gp = &g.partitions[slot as usize];
+                    let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
+                    gp.owner == Some(me)
+                        && gp.head_due.0 == gp.position
+                        && gp.head_due.1 >= i.paused_until
+                        && (log.start_offset()..log.end_offset()).contains(&gp.position)
+                }),
+                "paused_until outlived the state it summarised"
+            );
+            return false; // every ready partition is paused until then (see `paused_until`)
+        }
+        i.paused_until = 0;
+        // The paused partitions pushed back by this poll, and the earliest due among them.
+        let (mut paused, mut first_due) = (0, SimTime::MAX);
         let mut visits = i.ready.len();
         while visits > 0 && budget > 0 {
             visits -= 1;
@@ -1268,6 +1296,8 @@ impl World {
             }
             if gp.head_due.0 == gp.position && gp.head_due.1 > now {
                 i.ready.push_back(slot); // its first record is still not due
+                paused += 1;
+                first_due = first_due.min(gp.head_due.1);
                 continue;
             }
             let from = gp.position;
@@ -1305,6 +1335,9 @@ impl World {
             } else {
                 gp.queued = false;
             }
+        }
+        if paused > 0 && paused == i.ready.len() {
+            i.paused_until = first_due;
         }
         !i.batch.is_empty()
     }
@@ -1419,7 +1452,9 @@ impl World {
     }
 
     fn release(&mut self, group: u16, instance: u16, slot: u32) {
-        let gp = &mut self.groups[group as usize].partitions[slot as usize];
+        let g = &mut self.groups[group as usize];
+        g.instances[instance as usize].paused_until = 0;
+        let gp = &mut g.partitions[slot as usize];
         gp.owner = None;
         let (topic, partition) = (gp.topic, gp.partition);
         self.emit(SimEvent::Revoked {
@@ -1634,6 +1669,7 @@ impl World {
         for &slot in kept.iter().filter(|s| !current.contains(s)) {
             g.partitions[slot as usize].queued = true;
             i.ready.push_back(slot);
+            i.paused_until = 0;
         }
         i.assigned = kept.clone();
         i.previous_assignment = kept;
@@ -1761,6 +1797,7 @@ impl World {
         }
         i.state = InstanceState::Crashed;
         i.ready.clear();
+        i.paused_until = 0;
         i.backoff = None;
         i.due_wake = None;
         i.batch.clear();
@@ -1801,6 +1838,7 @@ impl World {
         i.state = InstanceState::Running;
         i.incarnation += 1;
         i.ready.clear();
+        i.paused_until = 0;
         i.assigned.clear();
         i.previous_assignment.clear();
         i.waiting = true;
@@ -1823,6 +1861,7 @@ impl World {
         i.backoff = None;
         i.due_wake = None;
         i.ready.clear();
+        i.paused_until = 0;
         i.batch.clear();
         if g.config.commit == CommitPolicy::Auto {
             self.commit_owned(group, instance);
@@ -1850,6 +1889,7 @@ impl World {
     /// here every second) and frees records no group can read again.
     fn housekeeping(&mut self) {
         let now = self.now;
+        let mut moved_start = false;
         for t in 0..self.topics.len() {
             let retention = self.topics[t].retention;
             // Before `retention` has passed nothing can expire, and a log without a whole
@@ -1869,13 +1909,22 @@ impl World {
                     keep_from = keep_from.min(gp.committed.unwrap_or(0));
                 }
                 let log = &mut self.topics[t].partitions[p];
-                log.apply_retention(now, retention);
+                let start = log.start_offset();
+                if log.apply_retention(now, retention) != start {
+                    moved_start = true;
+                }
                 if keep_from == u64::MAX {
                     keep_from = log.end_offset();
                 }
                 if !retained {
                     log.release_below(keep_from);
                 }
+            }
+        }
+        if moved_start {
+            // A paused partition's first record may be gone: the next poll looks again.
+            for i in self.groups.iter_mut().flat_map(|g| g.instances.iter_mut()) {
+                i.paused_until = 0;
             }
         }
     }
