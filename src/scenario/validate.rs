@@ -217,6 +217,20 @@ impl Checker<'_, '_> {
     }
 }
 
+/// The message for a rate over [`limits::RATE`]; a huge one (`1e300/s`) in scientific
+/// notation rather than its 301 digits.
+fn rate_above_limit(per_second: f64) -> String {
+    let rate = if per_second < 1e12 {
+        per_second.to_string()
+    } else {
+        format!("{per_second:e}")
+    };
+    format!(
+        "a rate of {rate}/s is above the limit of {}/s",
+        limits::RATE
+    )
+}
+
 fn key(name: &str) -> PathSegment {
     PathSegment::Key(name.to_string())
 }
@@ -334,12 +348,7 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
         c.check(
             rate <= limits::RATE,
             &at("producer", i, "rate"),
-            || {
-                format!(
-                    "a rate of {rate}/s is above the limit of {}/s",
-                    limits::RATE
-                )
-            },
+            || rate_above_limit(rate),
             None,
         );
         if let Some(pattern) = &producer.keys {
@@ -414,12 +423,7 @@ pub fn validate(scenario: &Scenario, source: &Source) -> Result<Vec<Check>, Scen
                     PathSegment::Index(k),
                     key("rate"),
                 ],
-                || {
-                    format!(
-                        "a rate of {rate}/s is above the limit of {}/s",
-                        limits::RATE
-                    )
-                },
+                || rate_above_limit(rate),
                 None,
             );
         }

@@ -215,3 +215,20 @@ fn the_same_scenario_in_toml_and_json_is_the_same() {
     let b = evflow::run(&again.scenario, &Default::default()).unwrap();
     assert_eq!(a.report.trace_hash, b.report.trace_hash);
 }
+
+#[test]
+fn a_huge_rate_is_named_in_scientific_notation() {
+    let text =
+        format!("{TOPIC}[[producer]]\nname = \"p\"\ntopic = \"orders\"\nrate = \"1e300/s\"\n");
+    let e = error("a.toml", &text);
+    assert_at(&e, ErrorKind::Invalid, 8, 8, "producer[0].rate");
+    assert_eq!(
+        e.message,
+        "a rate of 1e300/s is above the limit of 10000000/s"
+    );
+    let text = format!("{TOPIC}[[producer]]\nname = \"p\"\ntopic = \"orders\"\nrate = \"2e7/s\"\n");
+    assert_eq!(
+        error("a.toml", &text).message,
+        "a rate of 20000000/s is above the limit of 10000000/s"
+    );
+}
