@@ -253,7 +253,8 @@ pub struct GroupPartition {
     pub partition: u32,
     /// The committed offset (next offset to read), `None` before the first commit.
     pub committed: Option<u64>,
-    /// The member that owns it, if any.
+    /// The member that owns it, if any. Code that changes it, `position` or `head_due`, or
+    /// adds to an instance's `ready`, must clear that instance's `Instance::paused_until`.
     pub owner: Option<Owner>,
     /// The owner's fetch position.
     pub position: u64,

@@ -124,7 +124,9 @@ pub struct PartitionLog {
     memory_base: u64,
     /// The log-end offset: the offset of the next appended record.
     end_offset: u64,
-    /// The log-start offset: the first offset retention has not deleted.
+    /// The log-start offset: the first offset retention has not deleted. The world's
+    /// housekeeping watches it move (consumers' paused retry partitions depend on it): a new way
+    /// to move it must do the same.
     start_offset: u64,
     /// Dropped-from-memory segments `(end offset exclusive, largest timestamp)` not yet deleted
     /// by retention.
