@@ -499,10 +499,11 @@ impl Group {
     /// committed) to `each`: the metrics sampler's one pass over the partitions.
     pub fn total_and_partition_lags(&self, topics: &[Topic], each: &mut Vec<u64>) -> u64 {
         let mut total = 0;
-        for (share, lag) in self.lags(topics) {
+        // One `extend` over an exact-size iterator: room is made once, not checked per push.
+        each.extend(self.lags(topics).map(|(share, lag)| {
             total += share;
-            each.push(lag.unwrap_or(0));
-        }
+            lag.unwrap_or(0)
+        }));
         total
     }
 }
