@@ -1045,8 +1045,8 @@ impl World {
     /// Wakes the idle owner of `topic`/`partition` in every subscribed group (a long-poll fetch
     /// returning as soon as data arrives, `fetch.min.bytes = 1`).
     fn wake_readers(&mut self, topic: u16, partition: u32) {
-        for s in 0..self.topics[topic as usize].subscribers.len() {
-            let (group, base) = self.topics[topic as usize].subscribers[s];
+        let now = self.now;
+        for &(group, base) in &self.topics[topic as usize].subscribers {
             let g = &mut self.groups[group as usize];
             let slot = base + partition;
             let gp = &mut g.partitions[slot as usize];
@@ -1065,7 +1065,7 @@ impl World {
             }
             if instance.waiting {
                 instance.waiting = false;
-                let at = self.now + g.config.fetch_latency;
+                let at = now + g.config.fetch_latency;
                 self.queue.schedule_event(
                     at,
                     Event::Poll {
