@@ -1197,34 +1197,19 @@ impl World {
 
     /// Commits the processed position of every partition the instance owns.
     fn commit_owned(&mut self, group: u16, instance: u16) {
-        self.groups[group as usize].instances[instance as usize].uncommitted = false;
-        let count = self.groups[group as usize].instances[instance as usize]
-            .assigned
-            .len();
-        for k in 0..count {
-            let g = &self.groups[group as usize];
-            let slot = g.instances[instance as usize].assigned[k];
-            let offset = g.partitions[slot as usize].processed;
-            self.commit(group, slot, offset);
+        let g = &mut self.groups[group as usize];
+        let i = &mut g.instances[instance as usize];
+        i.uncommitted = false;
+        for &slot in &i.assigned {
+            let gp = &mut g.partitions[slot as usize];
+            let offset = gp.processed;
+            commit_partition(gp, group, offset, &mut self.emitted);
         }
     }
 
     fn commit(&mut self, group: u16, slot: u32, offset: u64) {
         let gp = &mut self.groups[group as usize].partitions[slot as usize];
-        if gp.committed.is_some_and(|c| c >= offset) {
-            return;
-        }
-        if gp.committed.is_none() && offset == 0 {
-            return;
-        }
-        gp.committed = Some(offset);
-        let (topic, partition) = (gp.topic, gp.partition);
-        self.emit(SimEvent::Committed {
-            group,
-            topic,
-            partition,
-            offset,
-        });
+        commit_partition(gp, group, offset, &mut self.emitted);
     }
 
     /// Fills the instance's batch with up to `max.poll.records` records from its ready
@@ -1945,6 +1930,24 @@ const KNOWN_HASH: u32 = 1 << 31;
 const HOUSEKEEPING_INTERVAL: SimTime = crate::time::SECONDS;
 
 /// When the first not-yet-due record among the instance's retry-topic partitions becomes due.
+/// Commits `offset` for a group's partition unless it would not move the committed offset
+/// forward (or would commit 0 where nothing was committed yet); tells the observers.
+fn commit_partition(gp: &mut GroupPartition, group: u16, offset: u64, emitted: &mut Vec<SimEvent>) {
+    if gp.committed.is_some_and(|c| c >= offset) {
+        return;
+    }
+    if gp.committed.is_none() && offset == 0 {
+        return;
+    }
+    gp.committed = Some(offset);
+    emitted.push(SimEvent::Committed {
+        group,
+        topic: gp.topic,
+        partition: gp.partition,
+        offset,
+    });
+}
+
 fn next_due(
     topics: &[Topic],
     partitions: &[GroupPartition],
