@@ -1929,7 +1929,6 @@ const KNOWN_HASH: u32 = 1 << 31;
 /// How often retention is applied and unreadable records are freed.
 const HOUSEKEEPING_INTERVAL: SimTime = crate::time::SECONDS;
 
-/// When the first not-yet-due record among the instance's retry-topic partitions becomes due.
 /// Commits `offset` for a group's partition unless it would not move the committed offset
 /// forward (or would commit 0 where nothing was committed yet); tells the observers.
 fn commit_partition(gp: &mut GroupPartition, group: u16, offset: u64, emitted: &mut Vec<SimEvent>) {
@@ -1948,6 +1947,7 @@ fn commit_partition(gp: &mut GroupPartition, group: u16, offset: u64, emitted: &
     });
 }
 
+/// When the first not-yet-due record among the instance's retry-topic partitions becomes due.
 fn next_due(
     topics: &[Topic],
     partitions: &[GroupPartition],
