@@ -239,7 +239,7 @@ fn exp_ziggurat() -> &'static Ziggurat {
 /// A draw of the standard exponential distribution (mean 1).
 ///
 /// Only the common case is here: a point inside its layer's rectangle, accepted at once. The
-/// rest is out of line ([`exponential_outside_rectangle`]), so that this path needs no saved
+/// rest is out of line (`exponential_outside_rectangle`), so that this path needs no saved
 /// registers and inlines into its callers: the whole loop in one function spent about 15 of
 /// its 50 instructions per draw saving and restoring registers for the rare `exp`/`ln` calls
 /// (callgrind, `benches/scenarios/simpy-topics.toml`).

@@ -20,7 +20,7 @@
 //!   waited on memory for 13% of the pipeline's run time. A key's first use is recognised
 //!   in the bitmap (which stays in the L2 cache) and only writes the map; only a key used again
 //!   reads the map (4 bytes per key, scattered) and may miss. Key spaces of at most
-//!   [`ROWS_IN_ORDER_ABOVE`] keys skip all this: a key's row is the key.
+//!   `ROWS_IN_ORDER_ABOVE` keys skip all this: a key's row is the key.
 //! - **Chunks allocated on first write.** A key space of a billion keys costs nothing until
 //!   keys are used.
 //! - **A journal instead of copy-on-write.** The web app checkpoints the simulation 64 times
@@ -175,7 +175,7 @@ impl Default for KeyTable {
 
 impl KeyTable {
     /// A table for keys `0..keys` (it grows on demand beyond that) with `columns` counters
-    /// per key. Above [`ROWS_IN_ORDER_ABOVE`] keys, rows are handed out in order of first use;
+    /// per key. Above `ROWS_IN_ORDER_ABOVE` keys, rows are handed out in order of first use;
     /// otherwise a key's row is the key.
     pub fn new(keys: usize, columns: usize) -> Self {
         let rows_in_order = keys > ROWS_IN_ORDER_ABOVE;

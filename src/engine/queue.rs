@@ -13,9 +13,9 @@
 //! usually due soon (a fetch, a completion) while the far end holds the periodic timers; the
 //! later entries move up one slot and the new one is written once, in place.
 //!
-//! Past [`SORTED_MAX`] pending events (the 1M-record pipeline keeps about 1,400: delayed emits,
+//! Past `SORTED_MAX` pending events (the 1M-record pipeline keeps about 1,400: delayed emits,
 //! CDC captures, completions) the agenda becomes a *calendar* (Brown's calendar queue, 1988,
-//! in its timing-wheel form): [`BUCKETS`] buckets of [`BUCKET_WIDTH`] µs each cover the next
+//! in its timing-wheel form): `BUCKETS` buckets of `BUCKET_WIDTH` µs each cover the next
 //! quarter second or so. The sorted vector then holds only the current bucket; a new event
 //! further ahead is pushed, unsorted, onto its own bucket, and events beyond the wheel wait in
 //! a 4-ary heap. When the current bucket runs dry, the next occupied one (found in a bitmap)
@@ -23,7 +23,7 @@
 //! into it. In the pipeline the 4-ary heap this replaced spent about 4.5 levels of dependent
 //! loads and compares per pop: 11% of the run's instructions and 16% of its time (`perf
 //! annotate`). The calendar goes back to the sorted vector once the agenda drains to
-//! [`SORTED_MIN`]. Every form is an exact order on the same key, so which one holds the events
+//! `SORTED_MIN`. Every form is an exact order on the same key, so which one holds the events
 //! never changes what comes out.
 
 use crate::time::SimTime;

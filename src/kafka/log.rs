@@ -100,7 +100,7 @@ type Chunk = Rc<RefCell<Vec<Record>>>;
 
 /// An append-only partition log.
 ///
-/// Records in memory sit in chunks of [`CHUNK_RECORDS`] shared between a log and its clones
+/// Records in memory sit in chunks of `CHUNK_RECORDS` shared between a log and its clones
 /// (the web app's seek checkpoints clone the whole simulation): cloning a log copies chunk
 /// pointers, not records. Before this, a checkpoint of the SimPy scenario copied every record
 /// still in memory (up to 8,191 per partition), about a fifth of a browser run.
