@@ -402,9 +402,9 @@ pub struct Instance {
     due_wake: Option<SimTime>,
     /// Before this time every partition in `ready` is a paused retry-topic partition whose
     /// first record is not due yet (0: not known). A poll then finds nothing to fetch and
-    /// `ready` comes back in the same order, so `fetch` returns at once and `go_idle` takes
-    /// this as the next due time instead of visiting each partition. Set by a fetch that left
-    /// only such partitions; cleared by whatever could change that: a partition joining
+    /// `ready` comes back in the same order, so `fetch` returns at once; and `go_idle` plans
+    /// its wake-up for this time. Set by every fetch that left only such partitions (so always
+    /// after a fetch that found nothing, unless `ready` is empty); cleared by whatever could change that: a partition joining
     /// `ready`, a partition changing owner, retention moving a log's start.
     paused_until: SimTime,
     rng: Stream,
@@ -1129,14 +1129,14 @@ impl World {
         let i = &mut g.instances[instance as usize];
         i.waiting = true;
         // Retry-topic records not due yet: Spring pauses the partition and resumes it when
-        // the first record is due.
-        let due = if i.ready.is_empty() {
-            None // the usual idle spell: every owned partition drained
-        } else if self.now < i.paused_until {
-            Some(i.paused_until)
-        } else {
-            next_due(&self.topics, &g.partitions, i.ready.iter().copied())
-        };
+        // the first record is due. The poll that found nothing left only such partitions in
+        // `ready` and noted when the first is due; an empty `ready` is the usual idle spell.
+        let due = (self.now < i.paused_until).then_some(i.paused_until);
+        debug_assert_eq!(
+            due.is_none(),
+            i.ready.is_empty(),
+            "an idle instance's ready list holds only paused partitions"
+        );
         if let Some(due) = due {
             // One wake-up per due time: one not yet run for an earlier or equal time already
             // covers `due`; one for a later time is not enough, so an earlier one is added (the
@@ -1319,10 +1319,17 @@ impl World {
             }
             if gp.position < log.end_offset() {
                 i.ready.push_back(slot);
+                if gp.head_due.0 == gp.position && gp.head_due.1 > now {
+                    // Its first record left is not due: found just now, in the loop above.
+                    paused += 1;
+                    first_due = first_due.min(gp.head_due.1);
+                }
             } else {
                 gp.queued = false;
             }
         }
+        // After a poll that found nothing, every partition left is paused, so this is set
+        // whenever `ready` is not empty (what `go_idle` relies on).
         if paused > 0 && paused == i.ready.len() {
             i.paused_until = first_due;
         }
@@ -1945,29 +1952,6 @@ fn commit_partition(gp: &mut GroupPartition, group: u16, offset: u64, emitted: &
         partition: gp.partition,
         offset,
     });
-}
-
-/// When the first not-yet-due record among the instance's retry-topic partitions becomes due.
-fn next_due(
-    topics: &[Topic],
-    partitions: &[GroupPartition],
-    ready: impl Iterator<Item = u32>,
-) -> Option<SimTime> {
-    ready
-        .filter_map(|slot| {
-            let gp = &partitions[slot as usize];
-            let topic = &topics[gp.topic as usize];
-            if topic.due_delay == 0 {
-                return None;
-            }
-            let log = &topic.partitions[gp.partition as usize];
-            if gp.head_due.0 == gp.position && gp.position >= log.start_offset() {
-                return Some(gp.head_due.1);
-            }
-            log.get(gp.position)
-                .map(|record| record.produced_at + topic.due_delay)
-        })
-        .min()
 }
 
 /// The member id the assignor sees for instance `index` (zero-padded so that sorting by member
