@@ -180,8 +180,13 @@ pub struct Producer {
     pub name: String,
     /// Target topic index.
     pub topic: u16,
-    /// Records per second.
-    pub rate: f64,
+    /// Records per second (read it with [`Producer::rate`]; set it with `set_rate`, which
+    /// keeps `mean_gap` in step).
+    rate: f64,
+    /// The mean gap between records in µs, `None` when the rate is not a positive finite
+    /// number of records per second: worked out when the rate is set rather than divided out
+    /// again for every record.
+    mean_gap: Option<f64>,
     /// Spacing of records.
     pub arrival: Arrival,
     /// `(size, every)` for bursts.
@@ -209,6 +214,24 @@ pub struct Producer {
     /// Invalidates scheduled emissions after a pause or a rate change.
     epoch: u32,
     rng: Stream,
+}
+
+impl Producer {
+    /// Records per second.
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    fn set_rate(&mut self, rate: f64) {
+        self.rate = rate;
+        self.mean_gap = Producer::mean_gap_of(rate);
+    }
+
+    /// The mean gap in µs at `rate` records per second, if the rate allows records at all.
+    fn mean_gap_of(rate: f64) -> Option<f64> {
+        let mean = 1e6 / rate;
+        (rate > 0.0 && mean.is_finite()).then_some(mean)
+    }
 }
 
 /// The consumer settings of a group.
@@ -476,34 +499,48 @@ impl Group {
         gp.committed.map(|c| end.saturating_sub(c))
     }
 
-    /// Per partition: its share of [`Group::total_lag`] and its [`Group::partition_lag`].
-    fn lags<'a>(&'a self, topics: &'a [Topic]) -> impl Iterator<Item = (u64, Option<u64>)> + 'a {
-        self.partitions.iter().map(|gp| {
-            let log = &topics[gp.topic as usize].partitions[gp.partition as usize];
-            let end = log.end_offset();
-            let from = gp.committed.unwrap_or(log.start_offset());
-            (
-                end.saturating_sub(from),
-                gp.committed.map(|c| end.saturating_sub(c)),
-            )
-        })
+    /// Calls `visit(share, lag)` for each partition in slot order: its share of
+    /// [`Group::total_lag`] and its [`Group::partition_lag`]. The flat table lists each
+    /// subscribed topic's partitions in order (see `World::add_group`), so it is walked one
+    /// topic at a time beside that topic's logs, rather than looking up each slot's log by its
+    /// topic and partition: the metrics sampler does this for every partition at every sample,
+    /// and the lookups were most of its cost.
+    #[inline]
+    fn for_each_lag(&self, topics: &[Topic], mut visit: impl FnMut(u64, Option<u64>)) {
+        let mut slots = self.partitions.as_slice();
+        for &topic in &self.topics {
+            let logs = &topics[topic as usize].partitions;
+            let (these, rest) = slots.split_at(logs.len().min(slots.len()));
+            slots = rest;
+            for (partition, (gp, log)) in these.iter().zip(logs).enumerate() {
+                debug_assert_eq!((gp.topic, gp.partition as usize), (topic, partition));
+                let end = log.end_offset();
+                let from = gp.committed.unwrap_or(log.start_offset());
+                visit(
+                    end.saturating_sub(from),
+                    gp.committed.map(|c| end.saturating_sub(c)),
+                );
+            }
+        }
     }
 
     /// Total lag over the group's partitions, counting an uncommitted partition from its
     /// log-start offset (everything in it is still to be confirmed).
     pub fn total_lag(&self, topics: &[Topic]) -> u64 {
-        self.lags(topics).map(|(share, _)| share).sum()
+        let mut total = 0;
+        self.for_each_lag(topics, |share, _| total += share);
+        total
     }
 
     /// [`Group::total_lag`], also appending each partition's lag (0 when nothing is
     /// committed) to `each`: the metrics sampler's one pass over the partitions.
     pub fn total_and_partition_lags(&self, topics: &[Topic], each: &mut Vec<u64>) -> u64 {
         let mut total = 0;
-        // One `extend` over an exact-size iterator: room is made once, not checked per push.
-        each.extend(self.lags(topics).map(|(share, lag)| {
+        each.reserve(self.partitions.len());
+        self.for_each_lag(topics, |share, lag| {
             total += share;
-            lag.unwrap_or(0)
-        }));
+            each.push(lag.unwrap_or(0));
+        });
         total
     }
 }
@@ -638,6 +675,7 @@ impl World {
             name: name.to_string(),
             topic,
             rate,
+            mean_gap: Producer::mean_gap_of(rate),
             arrival,
             burst,
             keys,
@@ -878,10 +916,7 @@ impl World {
 
     fn gap(&mut self, producer: u16) -> Option<u64> {
         let p = &mut self.producers[producer as usize];
-        let mean = 1e6 / p.rate;
-        if p.rate <= 0.0 || p.rate.is_nan() || !mean.is_finite() {
-            return None;
-        }
+        let mean = p.mean_gap?;
         let gap = match p.arrival {
             Arrival::Poisson => exponential(&mut p.rng, mean),
             Arrival::Constant => mean.round() as u64,
@@ -1757,7 +1792,7 @@ impl World {
             ActionKind::SetRate => {
                 let producer = action.producer.unwrap_or(0);
                 let p = &mut self.producers[producer as usize];
-                p.rate = action.rate.unwrap_or(p.rate);
+                p.set_rate(action.rate.unwrap_or(p.rate));
                 p.epoch += 1;
                 let per_second_bits = p.rate.to_bits();
                 let paused = p.paused;

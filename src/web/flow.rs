@@ -662,7 +662,7 @@ impl Flow {
             } else {
                 format!(
                     "{}/s · {}",
-                    super::fmt::short_float(p.rate),
+                    super::fmt::short_float(p.rate()),
                     thousands(p.produced)
                 )
             };

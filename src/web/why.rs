@@ -265,7 +265,7 @@ pub fn producer(world: &World, scenario: &Scenario, index: u16) -> Card {
         lines: vec![
             format!(
                 "{}/s {:?} · {}{}",
-                super::fmt::short_float(p.rate),
+                super::fmt::short_float(p.rate()),
                 p.arrival,
                 keys,
                 if p.paused { " · paused" } else { "" }
