@@ -1261,6 +1261,12 @@ impl World {
             instance,
             incarnation: i.incarnation,
         };
+        if i.ready.is_empty() {
+            // Nothing to fetch: the usual poll after a record in a quiet run. Returns before
+            // setting up the loop (what the loop would leave: no pause, an empty batch).
+            i.paused_until = 0;
+            return !i.batch.is_empty();
+        }
         if now < i.paused_until {
             debug_assert!(
                 i.ready.iter().all(|&slot| {
