@@ -477,12 +477,9 @@ pub fn run_with_progress(
         .until
         .unwrap_or(simulation.end())
         .min(simulation.end());
-    let mut steps = 0u32;
-    while simulation.step_due_with(end, &mut recorder) {
-        steps = steps.wrapping_add(1);
-        if steps % 16_384 == 0 {
-            progress(simulation.now(), end);
-        }
+    // Steps in chunks, with progress between them.
+    while simulation.steps_due_with(end, 16_384, &mut recorder) == 16_384 {
+        progress(simulation.now(), end);
     }
     simulation.step_until_with(end, &mut recorder);
     if end < simulation.end() {

@@ -454,27 +454,44 @@ impl Simulation {
 
     /// Processes the next event if it is due at or before `limit` (and the end); returns
     /// whether it did. Never finishes the run: the loop of a caller that watches each step
-    /// (progress, budgets) and then calls [`Simulation::step_until_with`].
+    /// (budgets, checkpoints) and then calls [`Simulation::step_until_with`].
     #[inline]
     pub fn step_due_with<O: Observer + ?Sized>(
         &mut self,
         limit: SimTime,
         observer: &mut O,
     ) -> bool {
-        if self.world.step_due(limit.min(self.end)).is_some() {
+        self.steps_due_with(limit, 1, observer) == 1
+    }
+
+    /// Processes up to `max_steps` events due at or before `limit` (and the end), handing the
+    /// events of each to `observer`; returns how many it processed. Never finishes the run.
+    ///
+    /// Every run loop goes through here, and this is the only place the world's step is
+    /// inlined into: one copy per observer type, with the loop, so a run saves and restores
+    /// the registers of that large function once per call here rather than once per event
+    /// (1.8% of the instructions of the SimPy runs, callgrind). Callers that watch each step
+    /// ask for one at a time; a plain run asks for thousands.
+    #[inline(never)]
+    pub fn steps_due_with<O: Observer + ?Sized>(
+        &mut self,
+        limit: SimTime,
+        max_steps: u64,
+        observer: &mut O,
+    ) -> u64 {
+        let limit = limit.min(self.end);
+        let mut taken = 0;
+        while taken < max_steps && self.world.step_due(limit).is_some() {
             self.dispatch(observer);
-            true
-        } else {
-            false
+            taken += 1;
         }
+        taken
     }
 
     /// [`Simulation::step_until`] with an observer.
     pub fn step_until_with<O: Observer + ?Sized>(&mut self, t: SimTime, observer: &mut O) {
         let limit = t.min(self.end);
-        while self.world.step_due(limit).is_some() {
-            self.dispatch(observer);
-        }
+        self.steps_due_with(limit, u64::MAX, observer);
         self.world.now = self.world.now.max(limit);
         if limit >= self.end {
             self.finish_with(observer);

@@ -813,7 +813,9 @@ impl World {
     }
 
     /// Runs the next scheduled event if it is due at or before `limit`. Returns its time, or
-    /// `None` when nothing is due by then.
+    /// `None` when nothing is due by then. Inlined into its one caller, the run loop of
+    /// `Simulation::steps_due_with` (see there why).
+    #[inline(always)]
     pub(crate) fn step_due(&mut self, limit: SimTime) -> Option<SimTime> {
         let (time, event) = self.queue.pop_due(limit)?;
         self.now = time;
