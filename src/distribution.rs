@@ -116,7 +116,7 @@ impl DurationDist {
     }
 
     /// Draws one duration in microseconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Stream) -> u64 {
         match *self {
             DurationDist::Constant(value) => value,

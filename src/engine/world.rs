@@ -916,6 +916,7 @@ impl World {
 
     // ----- producers -------------------------------------------------------------------
 
+    #[inline(always)]
     fn gap(&mut self, producer: u16) -> Option<u64> {
         let p = &mut self.producers[producer as usize];
         let mean = p.mean_gap?;

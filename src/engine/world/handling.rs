@@ -338,6 +338,7 @@ fn record_draw(seed: u64, group: u16, event_id: u64) -> f64 {
 
 impl World {
     /// Plans the attempt for the record in flight and returns how long it takes.
+    #[inline(always)]
     pub(super) fn begin_attempt(&mut self, group: u16, instance: u16) -> u64 {
         let now = self.now;
         let seed = self.seed;
