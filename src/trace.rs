@@ -488,7 +488,16 @@ impl Observer for TraceRecorder {
     fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
         self.hash.add(now, event);
         if self.lines.len() < self.limit && (self.include_samples || *event != SimEvent::Sample) {
-            self.lines.push(describe(now, event, world));
+            self.keep_line(now, event, world);
         }
+    }
+}
+
+impl TraceRecorder {
+    /// Out of line: most runs keep no lines, and the hash is all the event path should carry.
+    #[cold]
+    #[inline(never)]
+    fn keep_line(&mut self, now: SimTime, event: &SimEvent, world: &World) {
+        self.lines.push(describe(now, event, world));
     }
 }
