@@ -442,6 +442,10 @@ impl World {
         Some((disposition, effect, out_of_order))
     }
 
+    /// Out of line: one attempt in twenty fails in the SimPy runs, and inlined into
+    /// `finish_attempt` its retry and dead-letter paths made every attempt's end save and
+    /// restore more registers.
+    #[inline(never)]
     fn after_failure(
         &mut self,
         group: u16,
