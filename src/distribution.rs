@@ -167,7 +167,7 @@ impl fmt::Display for DurationDist {
 /// saturating `as u64` takes about twice the instructions to handle the upper half of the
 /// range, and every record draws two durations. Larger values still saturate at
 /// `u64::MAX`, and NaN gives 0, as before.
-#[inline]
+#[inline(always)]
 fn to_micros(value: f64) -> u64 {
     const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
     let rounded = value + 0.5;
@@ -181,7 +181,7 @@ fn to_micros(value: f64) -> u64 {
 }
 
 /// An exponential draw with the given mean, in microseconds.
-#[inline]
+#[inline(always)]
 pub fn exponential(rng: &mut Stream, mean: f64) -> u64 {
     to_micros(mean * standard_exponential(rng))
 }
@@ -251,7 +251,7 @@ fn exp_ziggurat() -> &'static Ziggurat {
 /// registers and inlines into its callers: the whole loop in one function spent about 15 of
 /// its 50 instructions per draw saving and restoring registers for the rare `exp`/`ln` calls
 /// (callgrind, `benches/scenarios/simpy-topics.toml`).
-#[inline]
+#[inline(always)]
 pub fn standard_exponential(rng: &mut Stream) -> f64 {
     let table = exp_ziggurat();
     let (_, layer, x) = table.draw(rng);

@@ -40,7 +40,7 @@ impl Stream {
     }
 
     /// A uniformly distributed `u64`.
-    #[inline]
+    #[inline(always)]
     pub fn next_u64(&mut self) -> u64 {
         self.rng.next_u64()
     }
@@ -53,19 +53,19 @@ impl Stream {
 
     /// A float uniform in `[0, 1)` built from the top 53 bits, so every platform computes the
     /// same value.
-    #[inline]
+    #[inline(always)]
     pub fn unit(&mut self) -> f64 {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// An integer uniform in `[0, bound)` (Lemire's widening multiply; `bound > 0`).
-    #[inline]
+    #[inline(always)]
     pub fn below(&mut self, bound: u64) -> u64 {
         ((u128::from(self.rng.next_u64()) * u128::from(bound)) >> 64) as u64
     }
 
     /// `true` with probability `p`.
-    #[inline]
+    #[inline(always)]
     pub fn chance(&mut self, p: f64) -> bool {
         p > 0.0 && self.unit() < p
     }
