@@ -470,8 +470,8 @@ impl Simulation {
     /// Every run loop goes through here, and this is the only place the world's step is
     /// inlined into: one copy per observer type, with the loop, so a run saves and restores
     /// the registers of that large function once per call here rather than once per event
-    /// (1.8% of the instructions of the SimPy runs, callgrind). Callers that watch each step
-    /// ask for one at a time; a plain run asks for thousands.
+    /// (that was 2.3-2.6% of the instructions of the SimPy runs, callgrind). Callers that
+    /// watch each step ask for one at a time; a plain run asks for thousands.
     #[inline(never)]
     pub fn steps_due_with<O: Observer + ?Sized>(
         &mut self,
