@@ -165,8 +165,8 @@ impl fmt::Display for DurationDist {
 /// costs a conversion where `f64::round` would be a libm call on baseline x86-64. Below
 /// 2^63 it converts through `i64`, the conversion x86-64 has an instruction for: Rust's
 /// saturating `as u64` takes about twice the instructions to handle the upper half of the
-/// range, and every record draws two durations. Larger values still saturate at
-/// `u64::MAX`, and NaN gives 0, as before.
+/// range, and every record draws two durations. Larger values go through `as u64` as before
+/// (saturating at `u64::MAX` from 2^64), and NaN gives 0.
 #[inline(always)]
 fn to_micros(value: f64) -> u64 {
     const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;

@@ -3,8 +3,8 @@
 //! events the flow view animates.
 //!
 //! Everything the UI shows is read from here; nothing here simulates. Time only moves through
-//! `Simulation::step_with` / `step_until_with`, so a run in the page is the run `evflow run`
-//! makes for the same text and seed (the same trace hash).
+//! `Simulation::step_due_with` / `step_until_with`, so a run in the page is the run `evflow
+//! run` makes for the same text and seed (the same trace hash).
 //!
 //! Interactive actions (crash, restart, add an instance) are appended to the scenario text as
 //! `[[timeline]]` tables at the current time; the simulation is rebuilt from that text and

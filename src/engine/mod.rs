@@ -441,8 +441,8 @@ impl Simulation {
         self.step_until(self.end);
     }
 
-    /// [`Simulation::step`] with an observer, statically dispatched (the fast path used by the
-    /// CLI and benchmarks).
+    /// [`Simulation::step`] with an observer, statically dispatched: one event at a time (whole
+    /// runs go through [`Simulation::step_until_with`] or [`Simulation::steps_due_with`]).
     pub fn step_with<O: Observer + ?Sized>(&mut self, observer: &mut O) -> bool {
         if self.step_due_with(self.end, observer) {
             true
@@ -498,9 +498,9 @@ impl Simulation {
         }
     }
 
-    /// Hands the events of the last step to `observer`. The check is inlined into the step
-    /// loops, so a step that changed nothing observable (a stale wake-up, an idle poll, a
-    /// housekeeping tick) costs no call.
+    /// Hands the events of the last step to `observer`. The check is inlined into the run loop
+    /// (`steps_due_with`), so a step that changed nothing observable (a stale wake-up, an idle
+    /// poll, a housekeeping tick) costs no call.
     #[inline(always)]
     fn dispatch<O: Observer + ?Sized>(&mut self, observer: &mut O) {
         if !self.world.emitted.is_empty() {

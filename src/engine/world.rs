@@ -183,9 +183,9 @@ pub struct Producer {
     /// Records per second (read it with [`Producer::rate`]; set it with `set_rate`, which
     /// keeps `mean_gap` in step).
     rate: f64,
-    /// The mean gap between records in µs, `None` when the rate is not a positive finite
-    /// number of records per second: worked out when the rate is set rather than divided out
-    /// again for every record.
+    /// The mean gap between records in µs, `None` when the rate is not above 0 (or NaN), or so
+    /// small that `1e6 / rate` is not finite: worked out when the rate is set rather than
+    /// divided out again for every record.
     mean_gap: Option<f64>,
     /// Spacing of records.
     pub arrival: Arrival,
@@ -427,8 +427,10 @@ pub struct Instance {
     /// first record is not due yet (0: not known). A poll then finds nothing to fetch and
     /// `ready` comes back in the same order, so `fetch` returns at once; and `go_idle` plans
     /// its wake-up for this time. Set by every fetch that left only such partitions (so always
-    /// after a fetch that found nothing, unless `ready` is empty); cleared by whatever could change that: a partition joining
-    /// `ready`, a partition changing owner, retention moving a log's start.
+    /// after a fetch that found nothing, unless `ready` is empty); cleared by whatever could
+    /// change that: a partition joining `ready`, a partition changing owner, retention moving
+    /// a log's start. So it is 0 whenever `ready` is empty (`ready` only empties by a `clear`,
+    /// which clears it too, or in a fetch, which clears it first).
     paused_until: SimTime,
     rng: Stream,
 }
@@ -459,7 +461,9 @@ pub struct Group {
     pub name: String,
     /// Subscribed topic indexes.
     pub topics: Vec<u16>,
-    /// Flat table of the partitions of all subscribed topics.
+    /// Flat table of the partitions of all subscribed topics: each topic of `topics` in turn,
+    /// its partitions in order (a topic's slots start at its `Topic::subscribers` base). Built
+    /// once by `World::add_group`; the lag walk and housekeeping rely on this layout.
     pub partitions: Vec<GroupPartition>,
     /// The instances.
     pub instances: Vec<Instance>,
@@ -507,6 +511,14 @@ impl Group {
     /// and the lookups were most of its cost.
     #[inline]
     fn for_each_lag(&self, topics: &[Topic], mut visit: impl FnMut(u64, Option<u64>)) {
+        debug_assert_eq!(
+            self.topics
+                .iter()
+                .map(|&topic| topics[topic as usize].partitions.len())
+                .sum::<usize>(),
+            self.partitions.len(),
+            "the flat table holds every partition of every subscribed topic"
+        );
         let mut slots = self.partitions.as_slice();
         for &topic in &self.topics {
             let logs = &topics[topic as usize].partitions;
@@ -1266,8 +1278,8 @@ impl World {
         };
         if i.ready.is_empty() {
             // Nothing to fetch: the usual poll after a record in a quiet run. Returns before
-            // setting up the loop (what the loop would leave: no pause, an empty batch).
-            i.paused_until = 0;
+            // setting up the loop; an empty `ready` has no pause (see `paused_until`).
+            debug_assert_eq!(i.paused_until, 0, "an empty ready list has no pause");
             return !i.batch.is_empty();
         }
         if now < i.paused_until {
