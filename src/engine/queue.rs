@@ -239,8 +239,7 @@ impl<E: Copy> EventQueue<E> {
     /// looks at the agenda once per event, not once to test and again to pop).
     #[inline]
     pub fn pop_due(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let last_due = (u128::from(limit) << 64) | u128::from(u64::MAX);
-        if self.sorted.last()?.key <= last_due {
+        if (self.sorted.last()?.key >> 64) as SimTime <= limit {
             self.pop()
         } else {
             None
