@@ -53,6 +53,12 @@ struct Entry<E> {
 }
 
 impl<E> Entry<E> {
+    /// The entry's time.
+    #[inline(always)]
+    fn time(&self) -> SimTime {
+        (self.key >> 64) as SimTime
+    }
+
     /// The calendar bucket number of the entry's time.
     #[inline(always)]
     fn bucket(&self) -> u64 {
@@ -132,23 +138,23 @@ impl<E: Copy> EventQueue<E> {
         let key = (u128::from(time) << 64) | u128::from(seq);
         if !self.long {
             if self.sorted.len() < SORTED_MAX {
-                insert_sorted(&mut self.sorted, key, event);
+                insert_sorted(&mut self.sorted, key, event, true);
                 return seq;
             }
             self.switch_to_calendar();
         }
-        self.place(Entry { key, event });
+        self.place(Entry { key, event }, true);
         seq
     }
 
     /// Files an entry of the long agenda: into the current bucket (sorted), onto its wheel
-    /// bucket (unsorted), or into the far heap.
+    /// bucket (unsorted), or into the far heap. `newest`: see [`insert_sorted`].
     #[inline(always)]
-    fn place(&mut self, entry: Entry<E>) {
+    fn place(&mut self, entry: Entry<E>, newest: bool) {
         let calendar = &mut self.calendar;
         let bucket = entry.bucket();
         if bucket <= calendar.cursor {
-            insert_sorted(&mut self.sorted, entry.key, entry.event);
+            insert_sorted(&mut self.sorted, entry.key, entry.event, newest);
         } else if bucket - calendar.cursor < BUCKETS as u64 {
             calendar.push_to_wheel(entry);
         } else {
@@ -169,7 +175,7 @@ impl<E: Copy> EventQueue<E> {
         self.calendar.cursor = entries.last().map_or(0, Entry::bucket);
         // Latest first, so the entries kept in the current bucket stay sorted.
         for &entry in &entries {
-            self.place(entry);
+            self.place(entry, false);
         }
     }
 
@@ -316,12 +322,24 @@ fn sort_latest_first<E>(entries: &mut [Entry<E>]) {
 /// Puts the entry of `key` and `event` into a vector sorted latest first. Keys are unique; the
 /// new one goes after (nearer the end than) every later key. It is usually due among the
 /// first, a step or two from the end, so the search starts there.
+///
+/// `newest`: `key` was just scheduled, so its sequence number is larger than any in the
+/// vector and an entry at the same time is earlier than it: the search compares times alone,
+/// one 64-bit comparison per entry instead of a 128-bit one. This search is the costliest
+/// line of the SimPy runs (2.5-2.8% of their instructions, callgrind).
 #[inline(always)]
-fn insert_sorted<E: Copy>(sorted: &mut Vec<Entry<E>>, key: u128, event: E) {
+fn insert_sorted<E: Copy>(sorted: &mut Vec<Entry<E>>, key: u128, event: E, newest: bool) {
     let len = sorted.len();
+    let time = (key >> 64) as SimTime;
     let mut at = len;
-    while at > 0 && sorted[at - 1].key < key {
-        at -= 1;
+    if newest {
+        while at > 0 && sorted[at - 1].time() <= time {
+            at -= 1;
+        }
+    } else {
+        while at > 0 && sorted[at - 1].key < key {
+            at -= 1;
+        }
     }
     if at == len {
         sorted.push(Entry { key, event });
