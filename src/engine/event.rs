@@ -108,6 +108,16 @@ impl EventQueue<PackedEvent> {
     pub(crate) fn schedule_event(&mut self, time: SimTime, event: Event) -> u64 {
         self.schedule(time, PackedEvent::from(event))
     }
+
+    /// [`EventQueue::schedule_event`] out of line, for the timers scheduled on paths that run
+    /// inside the step (the metrics tick, housekeeping, an idle consumer's retry wake-up and
+    /// commit timer). Each inlined scheduling is a copy of the agenda's insertion code in the
+    /// one function that holds the whole step; calling out for these four took 0.3-0.4% off the
+    /// SimPy runs' instructions (callgrind).
+    #[inline(never)]
+    pub(crate) fn schedule_timer(&mut self, time: SimTime, event: Event) -> u64 {
+        self.schedule_event(time, event)
+    }
 }
 
 /// An [`Event`] as the agenda stores it. Every variant has at most a `u16`, a `u16` and a `u32`

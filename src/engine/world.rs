@@ -900,12 +900,12 @@ impl World {
             Event::Sample => {
                 self.emit(SimEvent::Sample);
                 self.queue
-                    .schedule_event(time + self.sample_interval, Event::Sample);
+                    .schedule_timer(time + self.sample_interval, Event::Sample);
             }
             Event::Housekeeping => {
                 self.housekeeping();
                 self.queue
-                    .schedule_event(time + HOUSEKEEPING_INTERVAL, Event::Housekeeping);
+                    .schedule_timer(time + HOUSEKEEPING_INTERVAL, Event::Housekeeping);
             }
         }
         Some(time)
@@ -1195,7 +1195,7 @@ impl World {
             if i.due_wake.is_none_or(|at| at > due || at <= self.now) {
                 i.due_wake = Some(due);
                 let incarnation = i.incarnation;
-                self.queue.schedule_event(
+                self.queue.schedule_timer(
                     due,
                     Event::Poll {
                         group,
@@ -1214,7 +1214,7 @@ impl World {
             i.commit_timer = true;
             let at = i.next_auto_commit.max(self.now);
             let incarnation = i.incarnation;
-            self.queue.schedule_event(
+            self.queue.schedule_timer(
                 at,
                 Event::AutoCommit {
                     group,
