@@ -57,8 +57,8 @@ impl Observer for Recorder {
     }
 }
 
-/// The invariant checker's look at one event, out of line: only `--check` runs and tests
-/// have a checker, and inlined into [`Recorder::on_event`] its code made every call save and
+/// The invariant checker's look at one event, out of line: only `--check-invariants` runs and
+/// tests have a checker, and inlined into [`Recorder::on_event`] its code made every call save and
 /// restore more registers (that function's entry and exit were 2.8% of the instructions of the
 /// SimPy retry-topic run, callgrind).
 #[cold]

@@ -444,7 +444,8 @@ impl World {
 
     /// Out of line: one attempt in twenty fails in the SimPy runs, and inlined into
     /// `finish_attempt` its retry and dead-letter paths made every attempt's end save and
-    /// restore more registers.
+    /// restore more registers (out of line, the runs take 2.1-2.6% fewer instructions,
+    /// callgrind).
     #[inline(never)]
     fn after_failure(
         &mut self,
