@@ -130,6 +130,12 @@ impl LatencyTally {
 /// Rows per storage chunk of a [`Series`].
 const SERIES_CHUNK_ROWS: usize = 64;
 
+/// Row `row` (the time, then the values) of a [`Series`]' chunks of rows `width` values wide.
+fn row_in(chunks: &[Rc<Vec<u64>>], width: usize, row: usize) -> &[u64] {
+    let at = (row % SERIES_CHUNK_ROWS) * width;
+    &chunks[row / SERIES_CHUNK_ROWS][at..at + width]
+}
+
 /// Named columns sampled at common times; thinned by half when full.
 ///
 /// Rows (the time, then one value per column) are stored in chunks shared between a series
@@ -218,25 +224,24 @@ impl Series {
         self.rows += 1;
     }
 
+    /// Keeps every other row. The kept rows are copied from the old chunks into new ones
+    /// (the old may be shared with clones): a copy of each row through a `Vec` of its own was
+    /// one allocation per kept row, 0.3% of the SimPy runs' instructions (callgrind).
     fn thin(&mut self) {
-        // `row` starts with the time: keep the values after it.
-        let kept: Vec<(SimTime, Vec<u64>)> = (0..self.rows)
-            .step_by(2)
-            .map(|r| (self.time(r), self.row(r)[1..].to_vec()))
-            .collect();
-        self.chunks.clear();
+        let old = std::mem::take(&mut self.chunks);
+        let (rows, width) = (self.rows, self.width());
         self.rows = 0;
-        for (time, row) in kept {
-            self.push(time, &row);
+        for r in (0..rows).step_by(2) {
+            // A row starts with the time: the values follow it.
+            let row = row_in(&old, width, r);
+            self.push(row[0], &row[1..]);
         }
         self.stride *= 2;
     }
 
     /// The values (time first) of row `row`.
     fn row(&self, row: usize) -> &[u64] {
-        let width = self.width();
-        let at = (row % SERIES_CHUNK_ROWS) * width;
-        &self.chunks[row / SERIES_CHUNK_ROWS][at..at + width]
+        row_in(&self.chunks, self.width(), row)
     }
 
     /// Kept samples.
