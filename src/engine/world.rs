@@ -95,10 +95,45 @@ impl KeySpace {
     }
 
     /// The partitions of every key, in key order.
+    ///
+    /// The keys of a range are consecutive numbers, so the key's bytes are written once and
+    /// then counted up in place, digit by digit, between two hashes. Built afresh for each
+    /// key (the decimal conversion and three copies), the table cost 214 instructions per key,
+    /// 1% of a SimPy run's instructions for its 10,000 keys (callgrind).
     pub fn all_partitions(&self, partitions: u32) -> Vec<u32> {
-        (0..self.count)
-            .map(|k| self.partition(k, partitions))
-            .collect()
+        if !self.ranged {
+            return (0..self.count)
+                .map(|k| self.partition(k, partitions))
+                .collect();
+        }
+        let mut key = Vec::with_capacity(self.prefix.len() + 21 + self.suffix.len());
+        key.extend_from_slice(self.prefix.as_bytes());
+        key.extend_from_slice(self.first.to_string().as_bytes());
+        key.extend_from_slice(self.suffix.as_bytes());
+        let digits_start = self.prefix.len();
+        let mut digits_end = key.len() - self.suffix.len();
+        let mut table = Vec::with_capacity(self.count as usize);
+        for _ in 0..self.count {
+            table.push(partition_for_key(&key, partitions));
+            // Add one to the number: trailing nines become zeros, and a number of nines
+            // only (9, 99, ...) grows a leading one.
+            let mut at = digits_end;
+            loop {
+                if at == digits_start {
+                    key.insert(digits_start, b'1');
+                    digits_end += 1;
+                    break;
+                }
+                at -= 1;
+                if key[at] == b'9' {
+                    key[at] = b'0';
+                } else {
+                    key[at] += 1;
+                    break;
+                }
+            }
+        }
+        table
     }
 
     /// The text of key `index`.
@@ -2127,6 +2162,20 @@ mod tests {
             let text = format!("customer-{}", 7 + k);
             assert_eq!(p, partition_for_key(text.as_bytes(), 12));
             assert_eq!(p, keys.partition(k as u32, 12));
+        }
+        // Counting up across carries (…9 to …0, 99 to 100), with a suffix after the number
+        // and from 0; a fixed key.
+        for keys in [
+            space("k", 0, "", 1_200, true),
+            space("order-", 95, "-eu", 1_010, true),
+            space("", 9_990, "x", 30, true),
+            space("singleton", 0, "", 1, false),
+        ] {
+            let table = keys.all_partitions(7);
+            assert_eq!(table.len(), keys.count as usize);
+            for (k, &p) in table.iter().enumerate() {
+                assert_eq!(p, keys.partition(k as u32, 7), "{}", keys.key_text(k as u32));
+            }
         }
     }
 }
