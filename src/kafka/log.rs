@@ -88,11 +88,20 @@ impl Record {
     }
 }
 
-/// How many records are summarised in one dropped segment.
-const SEGMENT_RECORDS: u64 = 4_096;
-
 /// Records per in-memory chunk.
 const CHUNK_RECORDS: usize = 256;
+
+/// How many records leave memory together, summarised as one dropped segment: one chunk.
+///
+/// Why not more: records stay in memory until a whole segment is behind every group, and
+/// until then every new chunk is fresh memory, so each append waits for its cache line
+/// (20% of `append`'s samples in the SimPy blocking run, `perf annotate`). With segments of
+/// 4,096 records a SimPy partition (about 2 records/s) freed nothing for its first half hour
+/// and kept up to 8,191 records; freed a chunk at a time, the allocator hands back chunks
+/// still in cache. The SimPy runs took 2.1% (blocking) and 4.9% (retry topics) less time and
+/// the 1M pipeline 3.0% less (`evflow bench`, alternating builds). Retention summaries are
+/// finer too, closer to the per-record deletion of records still in memory.
+const SEGMENT_RECORDS: u64 = CHUNK_RECORDS as u64;
 
 /// A chunk of records, shared by a log and its clones. Only the log whose view ends at the
 /// chunk's current length may append to it (see [`PartitionLog::append`]).
@@ -480,14 +489,17 @@ mod tests {
         for t in n..n + CHUNK_RECORDS as u64 {
             log.append(record(t));
         }
+        // The live log frees its first three chunks; the snapshot still holds them.
         log.release_below(n);
         assert_eq!(snapshot.end_offset(), n);
         assert!(snapshot.get(n).is_none());
         for offset in 0..n {
             assert_eq!(snapshot.get(offset).unwrap().produced_at, offset);
         }
+        let released = CHUNK_RECORDS as u64 * 3;
         for offset in 0..n + CHUNK_RECORDS as u64 {
-            assert_eq!(log.get(offset).map(|r| r.produced_at), Some(offset));
+            let expected = (offset >= released).then_some(offset);
+            assert_eq!(log.get(offset).map(|r| r.produced_at), expected);
         }
     }
 
