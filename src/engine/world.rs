@@ -1374,7 +1374,7 @@ impl World {
                     i.batch.push(Delivery {
                         slot,
                         offset,
-                        record,
+                        record: *record,
                     });
                 }
             }

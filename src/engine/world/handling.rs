@@ -723,7 +723,7 @@ impl World {
         for (p, next) in cursor.iter_mut().enumerate() {
             let end = self.topics[dlt as usize].partitions[p].end_offset();
             while *next < end {
-                let record = self.topics[dlt as usize].partitions[p].get(*next);
+                let record = self.topics[dlt as usize].partitions[p].get(*next).copied();
                 *next += 1;
                 if let Some(mut record) = record {
                     record.attempts = 0;
