@@ -2174,7 +2174,12 @@ mod tests {
             let table = keys.all_partitions(7);
             assert_eq!(table.len(), keys.count as usize);
             for (k, &p) in table.iter().enumerate() {
-                assert_eq!(p, keys.partition(k as u32, 7), "{}", keys.key_text(k as u32));
+                assert_eq!(
+                    p,
+                    keys.partition(k as u32, 7),
+                    "{}",
+                    keys.key_text(k as u32)
+                );
             }
         }
     }

@@ -127,10 +127,11 @@ struct SealedChunk {
 /// so that the live run never copied after a checkpoint. But every append and every read of
 /// the tail then went through an `Rc` and a `RefCell` borrow, a chain of dependent loads that
 /// `perf annotate` showed stalling `append`; owned, the tail is one load away. The SimPy runs
-/// took 3.1% (blocking) and 3.8% (retry topics) less time; a checkpoint of the 1M pipeline
-/// takes 36.8 µs instead of 27.5 µs, and a web session's run to the end, checkpoints
-/// included, 458 ms instead of 476 ms (`cargo bench --profile perf --bench engine`).
-#[derive(Clone, Debug)]
+/// took 3.1% (blocking) and 3.8% (retry topics) less time. A checkpoint of the 1M pipeline
+/// takes 36.8 µs instead of 27.5 µs, yet a web session's run to the end, checkpoints
+/// included, is no slower: 458 and 474 ms in two runs, against 476 ms before (`cargo bench
+/// --profile perf --bench engine`).
+#[derive(Clone, Debug, Default)]
 pub struct PartitionLog {
     /// Full chunks; `chunks[0]`'s first record has offset `chunk_base`.
     chunks: VecDeque<SealedChunk>,
@@ -152,21 +153,6 @@ pub struct PartitionLog {
     /// Dropped-from-memory segments `(end offset exclusive, largest timestamp)` not yet deleted
     /// by retention.
     dropped_segments: VecDeque<(u64, SimTime)>,
-}
-
-impl Default for PartitionLog {
-    fn default() -> Self {
-        PartitionLog {
-            chunks: VecDeque::new(),
-            tail: Vec::new(),
-            tail_largest: 0,
-            chunk_base: 0,
-            memory_base: 0,
-            end_offset: 0,
-            start_offset: 0,
-            dropped_segments: VecDeque::new(),
-        }
-    }
 }
 
 impl PartitionLog {
@@ -227,7 +213,8 @@ impl PartitionLog {
     #[inline]
     fn stored(&self, offset: u64) -> Option<&Record> {
         let index = offset.checked_sub(self.chunk_base)? as usize;
-        self.chunk(index / CHUNK_RECORDS)?.get(index % CHUNK_RECORDS)
+        self.chunk(index / CHUNK_RECORDS)?
+            .get(index % CHUNK_RECORDS)
     }
 
     /// The records of chunk number `chunk` (counted from `chunk_base`): a full one, or the
