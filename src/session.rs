@@ -897,9 +897,10 @@ fn concat_writes(mut earlier: EntityWrites, later: EntityWrites) -> EntityWrites
 /// The fixed part of a checkpoint's estimated size: groups, histograms, id sets, the queue.
 const CHECKPOINT_FIXED_BYTES: usize = 1 << 20;
 
-/// A rough size of what a checkpoint of `world` adds: the log chunks it keeps alive that the
+/// A rough size of what a checkpoint of `world` adds: the log records it keeps alive that the
 /// previous checkpoint (`before`) does not share (per partition, records appended since then
-/// and still in memory), its entity writes, and a fixed part for the rest.
+/// and still in memory, and at least its own copy of the chunk being filled), its entity
+/// writes, and a fixed part for the rest.
 fn footprint(world: &World, before: Option<&World>, writes: &EntityWrites) -> usize {
     let logs = |w: &World| {
         w.topics
@@ -916,7 +917,9 @@ fn footprint(world: &World, before: Option<&World>, writes: &EntityWrites) -> us
         .enumerate()
         .map(|(i, log)| {
             let previous_end = previous_ends.get(i).copied().unwrap_or(0);
-            (log.in_memory() as u64).min(log.end_offset().saturating_sub(previous_end))
+            (log.in_memory() as u64)
+                .min(log.end_offset().saturating_sub(previous_end))
+                .max(log.tail_records() as u64)
         })
         .sum();
     records as usize * std::mem::size_of::<crate::kafka::log::Record>()

@@ -106,6 +106,7 @@ impl KeySpace {
                 .map(|k| self.partition(k, partitions))
                 .collect();
         }
+        // Room for the 20 digits of the largest number and one more for the carry past it.
         let mut key = Vec::with_capacity(self.prefix.len() + 21 + self.suffix.len());
         key.extend_from_slice(self.prefix.as_bytes());
         key.extend_from_slice(self.first.to_string().as_bytes());
@@ -2169,6 +2170,9 @@ mod tests {
             space("k", 0, "", 1_200, true),
             space("order-", 95, "-eu", 1_010, true),
             space("", 9_990, "x", 30, true),
+            // From 19 digits to 20, up to the largest number.
+            space("id-", 9_999_999_999_999_999_998, "", 4, true),
+            space("k", u64::MAX - 3, "", 4, true),
             space("singleton", 0, "", 1, false),
         ] {
             let table = keys.all_partitions(7);

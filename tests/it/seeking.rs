@@ -119,12 +119,15 @@ processing = "exp(1ms)"
     let (count, bytes) = session.checkpoint_footprint();
     assert!(count <= 64, "{count} checkpoints");
     // The estimate counts 1 MB per checkpoint for the fixed part, the log chunks each adds
-    // (20,000 records of 64 bytes in all: they are shared, not copied) and the writes
-    // (20,000 records × 5 writes of 16 bytes: the key's row, handed out on its first use;
-    // the key's sequence, its cached partition hash, each group's highest sequence).
+    // (20,000 records of 64 bytes in all: full chunks are shared, not copied; each
+    // checkpoint copies the partly filled chunk of each of the 6 partitions, at most 255
+    // records) and the writes (20,000 records × 5 writes of 16 bytes: the key's row, handed
+    // out on its first use; the key's sequence, its cached partition hash, each group's
+    // highest sequence).
     let shared = 20_000 * 64 + 20_000 * 5 * 16;
+    let tails = count * 6 * 255 * 64;
     assert!(
-        bytes <= count * (1 << 20) + shared + (1 << 16),
+        bytes <= count * (1 << 20) + shared + tails + (1 << 16),
         "{count} checkpoints, {bytes} bytes"
     );
     // Back to the middle, further back, then forward: the keys' rows (handed out in order of
