@@ -115,8 +115,9 @@ const _: () = assert!(SEGMENT_RECORDS % CHUNK_RECORDS as u64 == 0);
 ///
 /// Why: releasing a segment from memory summarises it by its largest timestamp (what time
 /// retention compares). Read from the records, that was one cold cache line per record, long
-/// evicted since it was consumed: 2.1% of the retry-topic SimPy run's cycles (`perf record`),
-/// for a figure the appends had in registers.
+/// evicted since it was consumed, for a figure the appends had in registers: 2.1% of the
+/// retry-topic SimPy run's samples (`perf record`), though its wall time did not change; the
+/// 1M pipeline took 2-4% less (`evflow bench`, two runs of 6 alternating rounds).
 #[derive(Clone, Debug)]
 struct SealedChunk {
     records: Rc<Vec<Record>>,
