@@ -188,7 +188,9 @@ impl Simulation {
     /// Builds the simulation of a (validated) scenario. `seed` overrides the scenario's seed.
     pub fn from_scenario(scenario: &Scenario, seed: Option<u64>) -> Result<Self, BuildError> {
         let seed = seed.unwrap_or(scenario.seed);
-        // Long runs sample more coarsely by default: the series keeps about 4096 points anyway.
+        // Long runs sample more coarsely by default, about 4,096 samples a run: every sample
+        // counts towards the largest lag and DLQ depth (`max_lag`, `max_dlq_depth`), and the
+        // series keeps at most `metrics::SERIES_CAPACITY` (2,048) of them, thinning by half.
         let sample = scenario.sample_interval.map_or(
             defaults::SAMPLE_INTERVAL.max(scenario.duration.0.micros() / 4_096),
             |d| d.0.micros(),
