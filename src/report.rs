@@ -487,6 +487,12 @@ pub fn run_with_progress(
         .until
         .unwrap_or(simulation.end())
         .min(simulation.end());
+    // The run samples up to `end`, then once more at the finish: the series can keep only
+    // the samples that thinning would leave (see `Series::plan`).
+    recorder
+        .metrics
+        .series
+        .plan(simulation.samples_until(end) + 1);
     // Steps in chunks, with progress between them.
     while simulation.steps_due_with(end, 16_384, &mut recorder) == 16_384 {
         progress(simulation.now(), end);

@@ -421,6 +421,15 @@ impl Simulation {
         self.end
     }
 
+    /// How many metric samples a run from the start fires up to `limit`: one at time 0 and
+    /// one every sample interval after it (the observers' `on_finish` adds its own).
+    pub fn samples_until(&self, limit: SimTime) -> u64 {
+        match self.world.sample_interval {
+            0 => 0,
+            interval => limit / interval + 1,
+        }
+    }
+
     /// Whether the run reached its end.
     pub fn is_finished(&self) -> bool {
         self.finished

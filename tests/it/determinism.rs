@@ -81,3 +81,52 @@ processing = "2ms"
     assert_eq!(a.report.groups[0].processed, 99);
     assert_eq!(a.report.counters.produced - a.report.groups[0].processed, 1);
 }
+
+/// `run` tells the series how many samples are coming (`Series::plan`), so that it never
+/// writes the rows thinning would drop. Its series must equal that of a recorder stepped
+/// without the plan, as the web app's sessions step: the same times and values, for a run to
+/// the end and for runs stopped early (`--until`), here over more than 2,048 samples.
+#[test]
+fn a_planned_run_keeps_the_series_of_an_unplanned_one() {
+    use evflow::report::{run, Recorder, RunOptions};
+    // 4,501 samples at 20 ms: the series thins twice.
+    let text = seed_topology("").replace(
+        "duration = \"30s\"",
+        "duration = \"90s\"\nsample_interval = \"20ms\"",
+    );
+    let loaded = crate::support::load(&text);
+    for until in [None, Some(7_000_000), Some(45_000_123), Some(1)] {
+        let planned = run(
+            &loaded.scenario,
+            &RunOptions {
+                until,
+                ..RunOptions::default()
+            },
+        )
+        .expect("the scenario builds");
+        let mut simulation =
+            evflow::Simulation::from_scenario(&loaded.scenario, None).expect("the scenario builds");
+        let mut recorder = Recorder::new(simulation.world(), 0, false);
+        let end = until.unwrap_or(simulation.end());
+        simulation.step_until_with(end, &mut recorder);
+        if end < simulation.end() {
+            recorder.on_finish(end, simulation.world());
+        }
+        let (a, b) = (&planned.recorder.metrics.series, &recorder.metrics.series);
+        assert!(
+            b.len() > 1 || until == Some(1),
+            "{until:?}: {} rows",
+            b.len()
+        );
+        if until.is_none() {
+            assert_eq!(b.len(), 1_126, "4,502 samples thinned to a stride of 4");
+        }
+        assert_eq!(a.times(), b.times(), "{until:?}");
+        assert_eq!(a.columns(), b.columns(), "{until:?}");
+        assert_eq!(
+            planned.report.trace_hash,
+            recorder.trace.hash.hex(),
+            "{until:?}"
+        );
+    }
+}
