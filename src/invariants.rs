@@ -15,6 +15,8 @@
 //!   are records too and fall under conservation.
 //! - **Publishing**: every event a service created is published, still in its outbox or log
 //!   backlog, or counted as lost by a dual write.
+//! - **Running sums**: at every metrics sample, each group's running lag and DLQ depth (what
+//!   the sampler reads) equal the same figures summed over the partitions.
 
 use crate::engine::world::World;
 use crate::observer::{Disposition, Observer, SimEvent};
@@ -88,6 +90,34 @@ impl InvariantChecker {
     fn state(&mut self, group: u16, topic: u16, partition: u32) -> &mut PartitionState {
         let base = self.slot_base[group as usize][topic as usize];
         &mut self.groups[group as usize][(base + partition) as usize]
+    }
+
+    /// The running sums the metrics sampler reads (each group's lag, its DLQ depth) equal the
+    /// same figures summed partition by partition.
+    pub fn check_running_sums(&mut self, now: SimTime, world: &World) {
+        for (g, group) in world.groups.iter().enumerate() {
+            let walked = group.total_lag(&world.topics);
+            if group.lag() != walked {
+                let text = format!(
+                    "group {}: running lag {} != {} summed over its partitions",
+                    group.name,
+                    group.lag(),
+                    walked
+                );
+                self.violation(now, text);
+            }
+            let (depth, walked) = (
+                world.dlq_depth(g as u16),
+                world.dlq_depth_by_partition(g as u16),
+            );
+            if depth != walked {
+                let text = format!(
+                    "group {}: running DLQ depth {depth} != {walked} summed over its partitions",
+                    group.name
+                );
+                self.violation(now, text);
+            }
+        }
     }
 
     /// Checks conservation against the world's logs (at the end of a run).
@@ -253,11 +283,13 @@ impl Observer for InvariantChecker {
                     self.violation(now, format!("group {group}: commit {offset} of {topic}/{partition} is past the log end {end}"));
                 }
             }
+            SimEvent::Sample => self.check_running_sums(now, world),
             _ => {}
         }
     }
 
     fn on_finish(&mut self, now: SimTime, world: &World) {
+        self.check_running_sums(now, world);
         self.check_conservation(now, world);
     }
 }

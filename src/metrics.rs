@@ -458,9 +458,11 @@ impl Metrics {
         row.push(self.produced);
         for (g, group) in world.groups.iter().enumerate() {
             let lag = if keep {
-                group.total_and_partition_lags(&world.topics, &mut partition_lags)
+                let walked = group.total_and_partition_lags(&world.topics, &mut partition_lags);
+                debug_assert_eq!(walked, group.lag(), "the running lag of {}", group.name);
+                walked
             } else {
-                group.total_lag(&world.topics)
+                group.lag()
             };
             self.groups[g].max_lag = self.groups[g].max_lag.max(lag);
             row.push(lag);
