@@ -1305,33 +1305,17 @@ impl World {
     /// Commits the processed position of every partition the instance owns.
     fn commit_owned(&mut self, group: u16, instance: u16) {
         let g = &mut self.groups[group as usize];
-        let i = &mut g.instances[instance as usize];
-        i.uncommitted = false;
-        for &slot in &i.assigned {
-            let gp = &mut g.partitions[slot as usize];
-            let offset = gp.processed;
-            commit_partition(
-                gp,
-                &mut g.lag,
-                &self.topics,
-                group,
-                offset,
-                &mut self.emitted,
-            );
+        g.instances[instance as usize].uncommitted = false;
+        for n in 0..g.instances[instance as usize].assigned.len() {
+            let slot = g.instances[instance as usize].assigned[n];
+            let offset = g.partitions[slot as usize].processed;
+            commit_partition(g, slot, &self.topics, group, offset, &mut self.emitted);
         }
     }
 
     fn commit(&mut self, group: u16, slot: u32, offset: u64) {
         let g = &mut self.groups[group as usize];
-        let gp = &mut g.partitions[slot as usize];
-        commit_partition(
-            gp,
-            &mut g.lag,
-            &self.topics,
-            group,
-            offset,
-            &mut self.emitted,
-        );
+        commit_partition(g, slot, &self.topics, group, offset, &mut self.emitted);
     }
 
     /// Fills the instance's batch with up to `max.poll.records` records from its ready
@@ -2090,13 +2074,14 @@ fn reset_expired_position(
 /// Commits `offset` for a group's partition unless it would not move the committed offset
 /// forward (or would commit 0 where nothing was committed yet); tells the observers.
 fn commit_partition(
-    gp: &mut GroupPartition,
-    lag: &mut u64,
+    g: &mut Group,
+    slot: u32,
     topics: &[Topic],
     group: u16,
     offset: u64,
     emitted: &mut Vec<SimEvent>,
 ) {
+    let gp = &mut g.partitions[slot as usize];
     if gp.committed.is_some_and(|c| c >= offset) {
         return;
     }
@@ -2109,7 +2094,7 @@ fn commit_partition(
     let from = gp.committed.unwrap_or_else(|| {
         topics[gp.topic as usize].partitions[gp.partition as usize].start_offset()
     });
-    *lag = *lag + from - offset;
+    g.lag = g.lag + from - offset;
     gp.committed = Some(offset);
     emitted.push(SimEvent::Committed {
         group,
