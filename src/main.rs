@@ -5,10 +5,13 @@ mod cli;
 
 /// mimalloc rather than glibc's allocator. A run frees everything it allocated (logs, key
 /// tables, histograms, series); glibc then hands the top of its heap back to the kernel, so
-/// the next run of a sweep or a benchmark faults the same memory in again, about 100 pages
-/// per run of the SimPy retry-topic scenario (`/usr/bin/time`: 2,746 minor faults for 21
-/// runs, 706 for one). mimalloc keeps its pages: 164 faults for the 21 runs, and the run
-/// took 0.975× the time (0.990× in blocking mode; alternating `evflow bench` rounds).
+/// the next run of a sweep or a benchmark faults the same memory in again: with glibc,
+/// `evflow bench benches/scenarios/simpy-topics.toml` took 706 minor page faults for one run
+/// and 2,746 for 21 (about 100 more per run, `/usr/bin/time`); with mimalloc 178 and 179,
+/// none per run. Alternating `evflow bench` rounds against the glibc build: 0.979× the time
+/// in the SimPy retry-topic run, 0.986× in blocking mode, 0.983× for the 1M pipeline.
+/// Only the binary sets it: the library, its tests and the criterion benches keep the
+/// system allocator.
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -2089,8 +2089,10 @@ fn commit_partition(
         return;
     }
     // The partition's share of the group's lag now counts from `offset`, not from the old
-    // commit (or the log start). The share was at least `offset - from`, as `offset` is at
-    // most the log-end offset, so the sum cannot underflow.
+    // commit (or the log start). Moving forward, the share was at least `offset - from`, as
+    // `offset` is at most the log-end offset, so the sum cannot underflow; a first commit
+    // below the log start (retention deleted records before they were committed) makes the
+    // share, and the sum, grow.
     let from = gp.committed.unwrap_or_else(|| {
         topics[gp.topic as usize].partitions[gp.partition as usize].start_offset()
     });
