@@ -524,9 +524,10 @@ pub struct Group {
     /// [`Group::total_lag`], kept up to date as records arrive (`World::wake_readers`), offsets
     /// are committed (`commit_partition`) and retention moves the log-start offset of a
     /// partition nothing was committed in (`World::housekeeping`). The metrics sampler reads
-    /// it at every sample for `max_lag`; walking every partition for it was most of the
-    /// sampler's time in the SimPy retry-topic run (48 partitions), where three samples in
-    /// four keep no row of the series. The invariant checker compares it with the walk.
+    /// it for `max_lag` at the samples that keep no row of the series (3,073 of 4,098 in a
+    /// default run): walking the 48 partitions of the SimPy retry-topic run for them cost
+    /// about 1% of its time (0.989× with this sum). The invariant checker compares it with
+    /// the walk at every sample.
     lag: u64,
 }
 
