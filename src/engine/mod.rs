@@ -25,7 +25,7 @@ use crate::scenario::validate::{
 use crate::time::{SimTime, MILLIS};
 use world::{
     Action, BackoffPolicy, CdcConnector, GroupConfig, Handler, KeySpace, Keys, OutboxRelay,
-    Publisher, Retry, World,
+    PartitionTable, Publisher, Retry, World,
 };
 
 /// Defaults that Kafka (or a sensible simulation) uses when a scenario leaves a field out.
@@ -789,10 +789,10 @@ fn key_space(pattern: &KeyPattern, partitions: u32) -> KeySpace {
         suffix: pattern.suffix.clone(),
         count: pattern.count,
         ranged: pattern.ranged,
-        partition_of: std::rc::Rc::from([]),
+        partition_of: PartitionTable::empty(),
     };
     if pattern.count <= KeySpace::TABLE_LIMIT {
-        space.partition_of = space.all_partitions(partitions).into();
+        space.partition_of = PartitionTable::new(space.all_partitions(partitions), partitions);
     }
     space
 }

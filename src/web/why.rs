@@ -79,7 +79,7 @@ pub fn partition(world: &World, topic: u16, partition: u32) -> Card {
                 ));
                 let mut shown = 0;
                 let mut total = 0u64;
-                for (k, &p) in space.partition_of.iter().enumerate() {
+                for (k, p) in space.partition_of.iter().enumerate() {
                     if p != partition {
                         continue;
                     }
