@@ -372,8 +372,6 @@ impl GroupMetrics {
 pub struct Metrics {
     /// Distinct events published (as of the last sample).
     pub produced: u64,
-    /// Records produced per topic.
-    pub produced_per_topic: Vec<u64>,
     /// Per-group measurements.
     pub groups: Vec<GroupMetrics>,
     /// Per producer: business write to first appearance in Kafka (outbox / CDC delay; zero
@@ -414,7 +412,6 @@ impl Metrics {
         }
         Metrics {
             produced: 0,
-            produced_per_topic: vec![0; world.topics.len()],
             groups: world
                 .groups
                 .iter()
@@ -489,18 +486,12 @@ impl Observer for Metrics {
     fn on_event(&mut self, now: SimTime, event: &SimEvent, world: &World) {
         match *event {
             SimEvent::Produced {
-                topic,
-                record,
-                producer,
-                ..
-            } => {
-                self.produced_per_topic[topic as usize] += 1;
-                if record.causation_id == 0 && record.attempts == 0 {
-                    if let Some(seen) = &mut self.published[producer as usize] {
-                        if seen.insert(record.event_id) {
-                            let delay = record.produced_at.saturating_sub(record.origin_at).max(1);
-                            self.publish_latency[producer as usize].record(delay);
-                        }
+                record, producer, ..
+            } if record.causation_id == 0 && record.attempts == 0 => {
+                if let Some(seen) = &mut self.published[producer as usize] {
+                    if seen.insert(record.event_id) {
+                        let delay = record.produced_at.saturating_sub(record.origin_at).max(1);
+                        self.publish_latency[producer as usize].record(delay);
                     }
                 }
             }

@@ -422,11 +422,10 @@ pub fn summarize(scenario_name: &str, simulation: &Simulation, recorder: &Record
         topics: world
             .topics
             .iter()
-            .zip(&metrics.produced_per_topic)
-            .map(|(topic, &produced)| TopicReport {
+            .map(|topic| TopicReport {
                 name: topic.name.clone(),
                 partitions: topic.partitions.len() as u32,
-                produced,
+                produced: topic.appended(),
             })
             .collect(),
         groups,

@@ -54,7 +54,8 @@ pub struct Topic {
     /// Keep every record in memory (dead-letter topics: they can be replayed).
     pub retained: bool,
     /// Records ever appended: the sum of the partitions' log-end offsets, kept as records
-    /// arrive so that the metrics sampler reads a DLQ's depth without visiting its partitions.
+    /// arrive so that the metrics sampler reads a DLQ's depth without visiting its partitions
+    /// (and the report its topics' record counts, which the metrics counted a second time).
     appended: u64,
     /// Partition of each key of a producer's key space in this topic (murmur2, computed on
     /// first use).
@@ -118,6 +119,13 @@ impl PartitionTable {
     /// Every key's partition, in key order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         (0..self.len()).filter_map(|index| self.get(index))
+    }
+}
+
+impl Topic {
+    /// Records ever appended to the topic (all partitions).
+    pub fn appended(&self) -> u64 {
+        self.appended
     }
 }
 
