@@ -11,6 +11,7 @@ pub(crate) mod event;
 pub mod key_table;
 use key_table::KeyTable;
 pub mod queue;
+pub mod table;
 pub mod world;
 
 use crate::backoff::{ExponentialBackOff, FixedBackOff};
@@ -537,16 +538,21 @@ impl Simulation {
         observer.on_finish(self.world.now, &self.world);
     }
 
-    /// Applies a crash to an instance now (interactive use, e.g. the UI).
+    /// Applies a crash to an instance now (interactive use, e.g. the UI). Numbers that name no
+    /// instance are ignored.
     pub fn crash<O: Observer + ?Sized>(&mut self, group: u16, instance: u16, observer: &mut O) {
-        self.world.crash(group, instance);
-        self.dispatch(observer);
+        if self.world.has_instance(group, instance) {
+            self.world.crash(group, instance);
+            self.dispatch(observer);
+        }
     }
 
-    /// Restarts an instance now (interactive use).
+    /// Restarts an instance now (interactive use). Numbers that name no instance are ignored.
     pub fn restart<O: Observer + ?Sized>(&mut self, group: u16, instance: u16, observer: &mut O) {
-        self.world.restart(group, instance);
-        self.dispatch(observer);
+        if self.world.has_instance(group, instance) {
+            self.world.restart(group, instance);
+            self.dispatch(observer);
+        }
     }
 }
 

@@ -24,6 +24,7 @@ pub use publishing::{
 use super::event::{Event, PackedEvent};
 use super::key_table::KeyTable;
 use super::queue::EventQueue;
+use super::table::{EntityNumber, Table};
 use crate::distribution::{exponential, DurationDist, KeyChooser};
 use crate::kafka::assignor::{self, AssignorKind, Subscription, TopicPartition};
 use crate::kafka::log::{PartitionLog, Record, NO_KEY};
@@ -42,7 +43,7 @@ pub struct Topic {
     /// Topic name.
     pub name: String,
     /// One log per partition.
-    pub partitions: Vec<PartitionLog>,
+    pub partitions: Table<PartitionLog>,
     /// `retention.ms` in microseconds.
     pub retention: u64,
     /// Groups subscribed to this topic, with the index of this topic's first partition in the
@@ -570,9 +571,9 @@ pub struct Group {
     /// Flat table of the partitions of all subscribed topics: each topic of `topics` in turn,
     /// its partitions in order (a topic's slots start at its `Topic::subscribers` base). Built
     /// once by `World::add_group`; the lag walk and housekeeping rely on this layout.
-    pub partitions: Vec<GroupPartition>,
+    pub partitions: Table<GroupPartition>,
     /// The instances.
-    pub instances: Vec<Instance>,
+    pub instances: Table<Instance>,
     /// Consumer settings.
     pub config: GroupConfig,
     /// The group generation (bumped by every completed rebalance).
@@ -616,7 +617,7 @@ impl Group {
 
     /// Lag of one partition (`log-end offset − committed offset`), `None` when nothing is
     /// committed (Kafka's describe prints `-`).
-    pub fn partition_lag(&self, slot: usize, topics: &[Topic]) -> Option<u64> {
+    pub fn partition_lag(&self, slot: usize, topics: &Table<Topic>) -> Option<u64> {
         let gp = &self.partitions[slot];
         let end = topics[gp.topic as usize].partitions[gp.partition as usize].end_offset();
         gp.committed.map(|c| end.saturating_sub(c))
@@ -630,7 +631,7 @@ impl Group {
     /// the walk took 5% off the sampler in the SimPy retry-topic run (48 partitions a sample,
     /// callgrind).
     #[inline]
-    fn for_each_lag(&self, topics: &[Topic], mut visit: impl FnMut(u64, Option<u64>)) {
+    fn for_each_lag(&self, topics: &Table<Topic>, mut visit: impl FnMut(u64, Option<u64>)) {
         debug_assert_eq!(
             self.topics
                 .iter()
@@ -639,7 +640,7 @@ impl Group {
             self.partitions.len(),
             "the flat table holds every partition of every subscribed topic"
         );
-        let mut slots = self.partitions.as_slice();
+        let mut slots: &[GroupPartition] = &self.partitions;
         for &topic in &self.topics {
             let logs = &topics[topic as usize].partitions;
             let (these, rest) = slots.split_at(logs.len().min(slots.len()));
@@ -658,7 +659,7 @@ impl Group {
 
     /// Total lag over the group's partitions, counting an uncommitted partition from its
     /// log-start offset (everything in it is still to be confirmed).
-    pub fn total_lag(&self, topics: &[Topic]) -> u64 {
+    pub fn total_lag(&self, topics: &Table<Topic>) -> u64 {
         let mut total = 0;
         self.for_each_lag(topics, |share, _| total += share);
         total
@@ -666,7 +667,7 @@ impl Group {
 
     /// [`Group::total_lag`], also appending each partition's lag (0 when nothing is
     /// committed) to `each`: the metrics sampler's one pass over the partitions.
-    pub fn total_and_partition_lags(&self, topics: &[Topic], each: &mut Vec<u64>) -> u64 {
+    pub fn total_and_partition_lags(&self, topics: &Table<Topic>, each: &mut Vec<u64>) -> u64 {
         let mut total = 0;
         each.reserve(self.partitions.len());
         self.for_each_lag(topics, |share, lag| {
@@ -704,11 +705,11 @@ pub struct World {
     /// The world seed.
     pub seed: u64,
     /// Topics.
-    pub topics: Vec<Topic>,
+    pub topics: Table<Topic>,
     /// Producers.
-    pub producers: Vec<Producer>,
+    pub producers: Table<Producer>,
     /// Consumer groups.
-    pub groups: Vec<Group>,
+    pub groups: Table<Group>,
     /// Systems handlers call synchronously.
     pub dependencies: Vec<Dependency>,
     /// Event type names (records carry an index).
@@ -738,9 +739,9 @@ impl World {
         World {
             now: 0,
             seed,
-            topics: Vec::new(),
-            producers: Vec::new(),
-            groups: Vec::new(),
+            topics: Table::default(),
+            producers: Table::default(),
+            groups: Table::default(),
             dependencies: Vec::new(),
             event_types: Vec::new(),
             dead_letters: Vec::new(),
@@ -758,7 +759,7 @@ impl World {
     pub(crate) fn add_topic(&mut self, name: &str, partitions: u32, retention: u64) -> u16 {
         self.topics.push(Topic {
             name: name.to_string(),
-            partitions: vec![PartitionLog::default(); partitions as usize],
+            partitions: vec![PartitionLog::default(); partitions as usize].into(),
             retention,
             subscribers: Vec::new(),
             due_delay: 0,
@@ -840,8 +841,8 @@ impl World {
         let mut partitions = Vec::new();
         for &topic in &topics {
             let base = partitions.len() as u32;
-            self.topics[topic as usize].subscribers.push((index, base));
-            for partition in 0..self.topics[topic as usize].partitions.len() as u32 {
+            self.topics[topic.ix()].subscribers.push((index, base));
+            for partition in 0..self.topics[topic.ix()].partitions.len() as u32 {
                 partitions.push(GroupPartition {
                     topic,
                     partition,
@@ -858,8 +859,8 @@ impl World {
         self.groups.push(Group {
             name: name.to_string(),
             topics,
-            partitions,
-            instances: Vec::new(),
+            partitions: partitions.into(),
+            instances: Table::default(),
             config,
             generation: 0,
             rebalances: 0,
@@ -885,7 +886,7 @@ impl World {
     }
 
     fn new_instance(&mut self, group: u16) -> u16 {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let index = g.instances.len() as u16;
         let name = format!("{}-{}", g.name, index);
         let rng = Stream::new(self.seed, &format!("consumer:{name}"));
@@ -1044,7 +1045,7 @@ impl World {
     }
 
     fn is_current(&self, group: u16, instance: u16, incarnation: u32) -> bool {
-        let i = &self.groups[group as usize].instances[instance as usize];
+        let i = &self.groups[group.ix()].instances[instance.ix()];
         i.state == InstanceState::Running && i.incarnation == incarnation
     }
 
@@ -1052,7 +1053,7 @@ impl World {
 
     #[inline(always)]
     fn gap(&mut self, producer: u16) -> Option<u64> {
-        let p = &mut self.producers[producer as usize];
+        let p = &mut self.producers[producer.ix()];
         let mean = p.mean_gap?;
         let gap = match p.arrival {
             Arrival::Poisson => exponential(&mut p.rng, mean),
@@ -1063,8 +1064,8 @@ impl World {
     }
 
     fn schedule_first_emission(&mut self, producer: u16, start: SimTime) {
-        let epoch = self.producers[producer as usize].epoch;
-        let first = match self.producers[producer as usize].arrival {
+        let epoch = self.producers[producer.ix()].epoch;
+        let first = match self.producers[producer.ix()].arrival {
             Arrival::Burst => Some(0),
             _ => self.gap(producer),
         };
@@ -1075,7 +1076,7 @@ impl World {
     }
 
     fn on_produce(&mut self, producer: u16, epoch: u32) {
-        let p = &self.producers[producer as usize];
+        let p = &self.producers[producer.ix()];
         if p.epoch != epoch || p.paused {
             return;
         }
@@ -1084,7 +1085,7 @@ impl World {
             _ => 1,
         };
         for _ in 0..count {
-            let p = &self.producers[producer as usize];
+            let p = &self.producers[producer.ix()];
             if p.limit.is_some_and(|limit| p.produced >= limit) {
                 return;
             }
@@ -1099,7 +1100,7 @@ impl World {
     fn produce_one(&mut self, producer: u16) {
         let event_id = self.next_event_id();
         let now = self.now;
-        let p = &mut self.producers[producer as usize];
+        let p = &mut self.producers[producer.ix()];
         let (key, keyed) = match &p.keys {
             Keys::Keyed { chooser, .. } => (chooser.sample(&mut p.rng), true),
             Keys::Payload { chooser, .. } => (chooser.sample(&mut p.rng), false),
@@ -1129,9 +1130,9 @@ impl World {
             Some(p) => p,
             None => self.choose_partition(topic, &record),
         };
-        let topic_log = &mut self.topics[topic as usize];
+        let topic_log = &mut self.topics[topic.ix()];
         topic_log.appended += 1;
-        let offset = topic_log.partitions[partition as usize].append(record);
+        let offset = topic_log.partitions[partition.ix()].append(record);
         self.emit(SimEvent::Produced {
             producer: record.producer,
             topic,
@@ -1150,8 +1151,8 @@ impl World {
         if let Some(partition) = self.key_partition(topic, record) {
             return partition;
         }
-        let partitions = self.topics[topic as usize].partitions.len() as u32;
-        let producer = &mut self.producers[record.producer as usize];
+        let partitions = self.topics[topic.ix()].partitions.len() as u32;
+        let producer = &mut self.producers[record.producer.ix()];
         if producer.topic == topic {
             let size = producer.record_size;
             let rng = &mut producer.rng;
@@ -1176,7 +1177,7 @@ impl World {
         if !record.keyed || record.key == NO_KEY {
             return None;
         }
-        let producer = &self.producers[record.producer as usize];
+        let producer = &self.producers[record.producer.ix()];
         if producer.topic == topic {
             let tabulated = producer.keys.space().map(|space| &space.partition_of);
             if let Some(p) = tabulated.and_then(|table| table.get(record.key as usize)) {
@@ -1190,8 +1191,8 @@ impl World {
     /// than its producer's, or a key space too large to tabulate.
     #[inline(never)]
     fn untabulated_key_partition(&mut self, topic: u16, record: &Record) -> u32 {
-        let partitions = self.topics[topic as usize].partitions.len() as u32;
-        let producer = &mut self.producers[record.producer as usize];
+        let partitions = self.topics[topic.ix()].partitions.len() as u32;
+        let producer = &mut self.producers[record.producer.ix()];
         let Some(space) = producer.keys.space() else {
             return 0;
         };
@@ -1209,7 +1210,7 @@ impl World {
             };
             return hash % partitions;
         }
-        let cache = self.topics[topic as usize]
+        let cache = self.topics[topic.ix()]
             .key_partitions
             .entry(record.producer)
             .or_insert_with(|| PartitionTable::new(space.all_partitions(partitions), partitions));
@@ -1220,15 +1221,15 @@ impl World {
     /// returning as soon as data arrives, `fetch.min.bytes = 1`).
     fn wake_readers(&mut self, topic: u16, partition: u32) {
         let now = self.now;
-        for &(group, base) in &self.topics[topic as usize].subscribers {
-            let g = &mut self.groups[group as usize];
+        for &(group, base) in &self.topics[topic.ix()].subscribers {
+            let g = &mut self.groups[group.ix()];
             g.lag += 1; // the log-end offset moved on for every subscribed group
             let slot = base + partition;
-            let gp = &mut g.partitions[slot as usize];
+            let gp = &mut g.partitions[slot.ix()];
             let Some(owner) = gp.owner else {
                 continue;
             };
-            let instance = &mut g.instances[owner.instance as usize];
+            let instance = &mut g.instances[owner.instance.ix()];
             if instance.state != InstanceState::Running || instance.incarnation != owner.incarnation
             {
                 continue;
@@ -1257,8 +1258,8 @@ impl World {
 
     /// One `poll()` of an instance whose previous batch is fully processed.
     fn poll(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
-        let i = &mut g.instances[instance as usize];
+        let g = &mut self.groups[group.ix()];
+        let i = &mut g.instances[instance.ix()];
         if !i.batch.is_empty() {
             return; // a stale wake-up: the instance is busy and will poll after its batch
         }
@@ -1281,27 +1282,27 @@ impl World {
     /// polls see a stable group and skip it.
     #[inline(never)]
     fn poll_membership(&mut self, group: u16, instance: u16) -> bool {
-        let g = &mut self.groups[group as usize];
-        if g.rebalance.is_some() && !g.instances[instance as usize].joined {
+        let g = &mut self.groups[group.ix()];
+        if g.rebalance.is_some() && !g.instances[instance.ix()].joined {
             self.join(group, instance);
         }
-        let g = &mut self.groups[group as usize];
-        if g.instances[instance as usize].pending_assignment.is_some() {
+        let g = &mut self.groups[group.ix()];
+        if g.instances[instance.ix()].pending_assignment.is_some() {
             self.apply_assignment(group, instance);
         }
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         if g.rebalance.is_some() && !g.cooperative() {
             // Eager protocol: a joined member holds no partitions until the new assignment.
-            g.instances[instance as usize].waiting = true;
+            g.instances[instance.ix()].waiting = true;
             return false;
         }
         true
     }
 
     fn go_idle(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let auto = g.config.commit == CommitPolicy::Auto;
-        let i = &mut g.instances[instance as usize];
+        let i = &mut g.instances[instance.ix()];
         i.waiting = true;
         // Retry-topic records not due yet: Spring pauses the partition and resumes it when
         // the first record is due. The poll that found nothing left only such partitions in
@@ -1351,7 +1352,7 @@ impl World {
     }
 
     fn on_auto_commit_timer(&mut self, group: u16, instance: u16) {
-        let i = &mut self.groups[group as usize].instances[instance as usize];
+        let i = &mut self.groups[group.ix()].instances[instance.ix()];
         i.commit_timer = false;
         if i.batch.is_empty() {
             self.maybe_auto_commit(group, instance);
@@ -1361,8 +1362,8 @@ impl World {
     /// Kafka's auto-commit: inside `poll()`, once `auto.commit.interval.ms` has passed, commit
     /// the positions of everything returned by earlier polls (all processed by now).
     fn maybe_auto_commit(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
-        let i = &mut g.instances[instance as usize];
+        let g = &mut self.groups[group.ix()];
+        let i = &mut g.instances[instance.ix()];
         if g.config.commit != CommitPolicy::Auto || self.now < i.next_auto_commit {
             return;
         }
@@ -1372,17 +1373,17 @@ impl World {
 
     /// Commits the processed position of every partition the instance owns.
     fn commit_owned(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
-        g.instances[instance as usize].uncommitted = false;
-        for n in 0..g.instances[instance as usize].assigned.len() {
-            let slot = g.instances[instance as usize].assigned[n];
-            let offset = g.partitions[slot as usize].processed;
+        let g = &mut self.groups[group.ix()];
+        g.instances[instance.ix()].uncommitted = false;
+        for n in 0..g.instances[instance.ix()].assigned.len() {
+            let slot = g.instances[instance.ix()].assigned[n];
+            let offset = g.partitions[slot.ix()].processed;
             commit_partition(g, slot, &self.topics, group, offset, &mut self.emitted);
         }
     }
 
     fn commit(&mut self, group: u16, slot: u32, offset: u64) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         commit_partition(g, slot, &self.topics, group, offset, &mut self.emitted);
     }
 
@@ -1392,10 +1393,10 @@ impl World {
     /// whether the batch has records.
     fn fetch(&mut self, group: u16, instance: u16) -> bool {
         let now = self.now;
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let reset = g.config.offset_reset;
         let mut budget = g.config.max_poll_records as usize;
-        let i = &mut g.instances[instance as usize];
+        let i = &mut g.instances[instance.ix()];
         let me = Owner {
             instance,
             incarnation: i.incarnation,
@@ -1409,8 +1410,8 @@ impl World {
         if now < i.paused_until {
             debug_assert!(
                 i.ready.iter().all(|&slot| {
-                    let gp = &g.partitions[slot as usize];
-                    let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
+                    let gp = &g.partitions[slot.ix()];
+                    let log = &self.topics[gp.topic.ix()].partitions[gp.partition.ix()];
                     gp.owner == Some(me)
                         && gp.head_due.0 == gp.position
                         && gp.head_due.1 >= i.paused_until
@@ -1429,12 +1430,12 @@ impl World {
             let Some(slot) = i.ready.pop_front() else {
                 break;
             };
-            let gp = &mut g.partitions[slot as usize];
+            let gp = &mut g.partitions[slot.ix()];
             if gp.owner != Some(me) {
                 continue; // a stale entry: the partition moved on
             }
-            let topic = &self.topics[gp.topic as usize];
-            let log = &topic.partitions[gp.partition as usize];
+            let topic = &self.topics[gp.topic.ix()];
+            let log = &topic.partitions[gp.partition.ix()];
             if gp.position >= log.end_offset() {
                 gp.queued = false;
                 continue;
@@ -1499,9 +1500,9 @@ impl World {
 
     /// Starts on the next record of the batch, or polls once the batch is done.
     fn process_next(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let commit = g.config.commit;
-        if g.instances[instance as usize].batch.is_empty() {
+        if g.instances[instance.ix()].batch.is_empty() {
             if commit == CommitPolicy::Batch {
                 self.commit_owned(group, instance);
             }
@@ -1519,7 +1520,7 @@ impl World {
     /// paid four calls' register saves and restores.
     #[inline(always)]
     fn start_attempt(&mut self, group: u16, instance: u16) {
-        let incarnation = self.groups[group as usize].instances[instance as usize].incarnation;
+        let incarnation = self.groups[group.ix()].instances[instance.ix()].incarnation;
         let took = self.begin_attempt(group, instance);
         self.queue.schedule_event(
             self.now + took,
@@ -1532,25 +1533,25 @@ impl World {
     }
 
     fn on_process_done(&mut self, group: u16, instance: u16) {
-        let g = &self.groups[group as usize];
-        let Some(&delivery) = g.instances[instance as usize].in_flight() else {
+        let g = &self.groups[group.ix()];
+        let Some(&delivery) = g.instances[instance.ix()].in_flight() else {
             return;
         };
-        let duplicate = delivery.offset < g.partitions[delivery.slot as usize].high_water;
+        let duplicate = delivery.offset < g.partitions[delivery.slot.ix()].high_water;
         let Some((disposition, effect, out_of_order)) =
             self.finish_attempt(group, instance, &delivery, duplicate)
         else {
             return; // retried in place: the record stays in flight
         };
-        let g = &mut self.groups[group as usize];
-        let i = &mut g.instances[instance as usize];
+        let g = &mut self.groups[group.ix()];
+        let i = &mut g.instances[instance.ix()];
         i.batch.pop_front();
-        let gp = &mut g.partitions[delivery.slot as usize];
+        let gp = &mut g.partitions[delivery.slot.ix()];
         gp.high_water = gp.high_water.max(delivery.offset + 1);
         gp.processed = delivery.offset + 1;
         let (topic, partition) = (gp.topic, gp.partition);
         let commit = g.config.commit;
-        g.instances[instance as usize].uncommitted = true;
+        g.instances[instance.ix()].uncommitted = true;
         self.emit(SimEvent::Processed {
             group,
             instance,
@@ -1574,7 +1575,7 @@ impl World {
     /// Starts a rebalance (a member joined, left, or was timed out). Members notice it at
     /// their next poll; idle members join at once.
     fn start_rebalance(&mut self, group: u16) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         if g.rebalance.is_some() {
             // Already rebalancing: the change is folded into the rebalance under way (the
             // assignment is computed from the members present when it completes).
@@ -1587,9 +1588,9 @@ impl World {
             i.joined = false;
         }
         self.emit(SimEvent::RebalanceStarted { group, generation });
-        let count = self.groups[group as usize].instances.len();
+        let count = self.groups[group.ix()].instances.len();
         for instance in 0..count as u16 {
-            let i = &self.groups[group as usize].instances[instance as usize];
+            let i = &self.groups[group.ix()].instances[instance.ix()];
             if i.state == InstanceState::Running && i.batch.is_empty() {
                 self.join(group, instance);
             }
@@ -1601,15 +1602,14 @@ impl World {
     /// revokes everything it owns (Kafka's `onJoinPrepare`); cooperative members keep their
     /// partitions and go on consuming.
     fn join(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
-        g.instances[instance as usize].joined = true;
+        let g = &mut self.groups[group.ix()];
+        g.instances[instance.ix()].joined = true;
         if !g.cooperative() {
             if g.config.commit == CommitPolicy::Auto {
                 self.commit_owned(group, instance);
             }
-            let owned = std::mem::take(
-                &mut self.groups[group as usize].instances[instance as usize].assigned,
-            );
+            let owned =
+                std::mem::take(&mut self.groups[group.ix()].instances[instance.ix()].assigned);
             for slot in owned {
                 self.release(group, instance, slot);
             }
@@ -1618,9 +1618,9 @@ impl World {
     }
 
     fn release(&mut self, group: u16, instance: u16, slot: u32) {
-        let g = &mut self.groups[group as usize];
-        g.instances[instance as usize].paused_until = 0;
-        let gp = &mut g.partitions[slot as usize];
+        let g = &mut self.groups[group.ix()];
+        g.instances[instance.ix()].paused_until = 0;
+        let gp = &mut g.partitions[slot.ix()];
         gp.owner = None;
         let (topic, partition) = (gp.topic, gp.partition);
         self.emit(SimEvent::Revoked {
@@ -1634,7 +1634,7 @@ impl World {
     /// Once every running member has joined and no crashed member is still registered, the
     /// leader computes the assignment (`rebalance_time` later).
     fn check_join_complete(&mut self, group: u16) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let Some(rebalance) = &mut g.rebalance else {
             return;
         };
@@ -1656,7 +1656,7 @@ impl World {
     /// The leader's assignment (via the group's assignor) is handed to every member; members
     /// take it at their next poll.
     fn complete_rebalance(&mut self, group: u16) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         if !g.ghosts.is_empty() {
             // A member crashed during the sync: wait for the coordinator to notice it.
             if let Some(rebalance) = &mut g.rebalance {
@@ -1684,13 +1684,13 @@ impl World {
             g.partitions
                 .iter()
                 .position(|gp| {
-                    self.topics[gp.topic as usize].name == tp.topic && gp.partition == tp.partition
+                    self.topics[gp.topic.ix()].name == tp.topic && gp.partition == tp.partition
                 })
                 .map(|p| p as u32)
         };
         let to_tp = |slot: u32| {
-            let gp = &g.partitions[slot as usize];
-            TopicPartition::new(self.topics[gp.topic as usize].name.clone(), gp.partition)
+            let gp = &g.partitions[slot.ix()];
+            TopicPartition::new(self.topics[gp.topic.ix()].name.clone(), gp.partition)
         };
         let subscriptions: BTreeMap<String, Subscription> = members
             .iter()
@@ -1744,10 +1744,10 @@ impl World {
         self.emit(SimEvent::RebalanceCompleted { group, generation });
         // Idle members take their assignment now; busy ones at their next poll.
         for m in members {
-            let i = &self.groups[group as usize].instances[m as usize];
+            let i = &self.groups[group.ix()].instances[m as usize];
             if i.batch.is_empty() {
                 let incarnation = i.incarnation;
-                self.groups[group as usize].instances[m as usize].waiting = false;
+                self.groups[group.ix()].instances[m as usize].waiting = false;
                 self.queue.schedule_event(
                     self.now,
                     Event::Poll {
@@ -1763,33 +1763,33 @@ impl World {
     /// A member takes its new assignment: revoked partitions are committed and released;
     /// new ones start from the committed offset (or `auto.offset.reset`).
     fn apply_assignment(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
-        let Some(target) = g.instances[instance as usize].pending_assignment.take() else {
+        let g = &mut self.groups[group.ix()];
+        let Some(target) = g.instances[instance.ix()].pending_assignment.take() else {
             return;
         };
-        let current = g.instances[instance as usize].assigned.clone();
+        let current = g.instances[instance.ix()].assigned.clone();
         let auto = g.config.commit == CommitPolicy::Auto;
         for &slot in current.iter().filter(|s| !target.contains(s)) {
             if auto {
-                let offset = self.groups[group as usize].partitions[slot as usize].processed;
+                let offset = self.groups[group.ix()].partitions[slot.ix()].processed;
                 self.commit(group, slot, offset);
             }
             self.release(group, instance, slot);
         }
-        let g = &mut self.groups[group as usize];
-        let incarnation = g.instances[instance as usize].incarnation;
+        let g = &mut self.groups[group.ix()];
+        let incarnation = g.instances[instance.ix()].incarnation;
         let mut kept = Vec::with_capacity(target.len());
         for &slot in &target {
             if current.contains(&slot) {
                 kept.push(slot);
                 continue;
             }
-            let gp = &g.partitions[slot as usize];
+            let gp = &g.partitions[slot.ix()];
             if gp.owner.is_some() {
                 continue; // still held by its previous owner (cannot happen with a correct assignor)
             }
             kept.push(slot);
-            let log = &self.topics[gp.topic as usize].partitions[gp.partition as usize];
+            let log = &self.topics[gp.topic.ix()].partitions[gp.partition.ix()];
             let (start, end) = (log.start_offset(), log.end_offset());
             let position = match gp.committed {
                 Some(c) if c >= start => c,
@@ -1798,7 +1798,7 @@ impl World {
                     OffsetReset::Latest => end,
                 },
             };
-            let gp = &mut g.partitions[slot as usize];
+            let gp = &mut g.partitions[slot.ix()];
             let skipped_from = gp.high_water.max(gp.committed.unwrap_or(0));
             if position > skipped_from {
                 let reason = if gp.committed.is_some_and(|c| c < start) {
@@ -1831,9 +1831,9 @@ impl World {
                 position,
             });
         }
-        let i = &mut g.instances[instance as usize];
+        let i = &mut g.instances[instance.ix()];
         for &slot in kept.iter().filter(|s| !current.contains(s)) {
-            g.partitions[slot as usize].queued = true;
+            g.partitions[slot.ix()].queued = true;
             i.ready.push_back(slot);
             i.paused_until = 0;
         }
@@ -1848,7 +1848,7 @@ impl World {
     }
 
     fn on_session_timeout(&mut self, group: u16, ghost: Owner) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let Some(index) = g.ghosts.iter().position(|&o| o == ghost) else {
             return;
         };
@@ -1859,8 +1859,8 @@ impl World {
         for slot in slots {
             self.release(group, ghost.instance, slot);
         }
-        let g = &mut self.groups[group as usize];
-        let i = &mut g.instances[ghost.instance as usize];
+        let g = &mut self.groups[group.ix()];
+        let i = &mut g.instances[ghost.instance.ix()];
         if i.incarnation == ghost.incarnation {
             i.assigned.clear();
         }
@@ -1875,6 +1875,13 @@ impl World {
 
     fn on_action(&mut self, index: usize) {
         let action = self.actions[index].clone();
+        if !self.action_targets_exist(&action) {
+            debug_assert!(
+                false,
+                "validation lets no action name a missing entity: {action:?}"
+            );
+            return;
+        }
         match action.kind {
             ActionKind::Crash => {
                 self.crash(action.group.unwrap_or(0), action.instance.unwrap_or(0))
@@ -1893,7 +1900,7 @@ impl World {
             ActionKind::PauseProducer | ActionKind::ResumeProducer => {
                 let producer = action.producer.unwrap_or(0);
                 let paused = action.kind == ActionKind::PauseProducer;
-                let p = &mut self.producers[producer as usize];
+                let p = &mut self.producers[producer.ix()];
                 if p.paused == paused {
                     return;
                 }
@@ -1928,7 +1935,7 @@ impl World {
             }
             ActionKind::SetRate => {
                 let producer = action.producer.unwrap_or(0);
-                let p = &mut self.producers[producer as usize];
+                let p = &mut self.producers[producer.ix()];
                 p.set_rate(action.rate.unwrap_or(p.rate));
                 p.epoch += 1;
                 let per_second_bits = p.rate.to_bits();
@@ -1945,8 +1952,8 @@ impl World {
     }
 
     fn join_if_idle(&mut self, group: u16, instance: u16) {
-        let g = &self.groups[group as usize];
-        let i = &g.instances[instance as usize];
+        let g = &self.groups[group.ix()];
+        let i = &g.instances[instance.ix()];
         if g.rebalance.is_some() && !i.joined && i.batch.is_empty() {
             self.join(group, instance);
         }
@@ -1954,10 +1961,51 @@ impl World {
 
     /// Kills an instance: what it was processing is lost, its partitions stay assigned to the
     /// dead member until `session.timeout.ms` passes without a heartbeat.
+    /// Whether the group, instance and producer an action names exist (as numbered by the
+    /// scenario, in the engine's unchecked tables: see `engine::table`). Validation already
+    /// makes sure of it for scenarios read from files; this covers a `Scenario` built in code.
+    fn action_targets_exist(&self, action: &Action) -> bool {
+        let group = action.group.unwrap_or(0);
+        let instance_ok = match action.kind {
+            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop => {
+                self.has_instance(group, action.instance.unwrap_or(0))
+            }
+            _ => true,
+        };
+        let group_ok = match action.kind {
+            ActionKind::AddInstance | ActionKind::ReplayDlq => {
+                usize::from(group) < self.groups.len()
+            }
+            _ => true,
+        };
+        let producer_ok = match action.kind {
+            ActionKind::PauseProducer
+            | ActionKind::ResumeProducer
+            | ActionKind::CrashRelay
+            | ActionKind::PauseConnector
+            | ActionKind::ResumeConnector
+            | ActionKind::CrashConnector
+            | ActionKind::SetRate => {
+                usize::from(action.producer.unwrap_or(0)) < self.producers.len()
+            }
+            _ => true,
+        };
+        instance_ok && group_ok && producer_ok
+    }
+
+    /// Whether `group` has an instance numbered `instance`: the check before a number from
+    /// outside the engine (the web app's crash and restart buttons) reaches its unchecked
+    /// lookups (see `engine::table`).
+    pub fn has_instance(&self, group: u16, instance: u16) -> bool {
+        self.groups
+            .get(usize::from(group))
+            .is_some_and(|g| usize::from(instance) < g.instances.len())
+    }
+
     pub(crate) fn crash(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let session_timeout = g.config.session_timeout;
-        let i = &mut g.instances[instance as usize];
+        let i = &mut g.instances[instance.ix()];
         if i.state != InstanceState::Running {
             return;
         }
@@ -1984,8 +2032,8 @@ impl World {
             },
         );
         self.emit(SimEvent::InstanceCrashed { group, instance });
-        if self.groups[group as usize].second_round_due {
-            self.groups[group as usize].second_round_due = false;
+        if self.groups[group.ix()].second_round_due {
+            self.groups[group.ix()].second_round_due = false;
             self.start_rebalance(group);
         }
         self.check_join_complete(group);
@@ -1995,9 +2043,9 @@ impl World {
     /// id), which triggers a rebalance.
     pub(crate) fn restart(&mut self, group: u16, instance: u16) {
         let now = self.now;
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let interval = g.config.auto_commit_interval;
-        let i = &mut g.instances[instance as usize];
+        let i = &mut g.instances[instance.ix()];
         if i.state == InstanceState::Running {
             return;
         }
@@ -2019,8 +2067,8 @@ impl World {
     /// Stops an instance cleanly: `close()` commits (with auto-commit) and leaves the group,
     /// so the rebalance starts at once instead of after the session timeout.
     pub(crate) fn stop(&mut self, group: u16, instance: u16) {
-        let g = &mut self.groups[group as usize];
-        let i = &mut g.instances[instance as usize];
+        let g = &mut self.groups[group.ix()];
+        let i = &mut g.instances[instance.ix()];
         if i.state != InstanceState::Running {
             return;
         }
@@ -2032,19 +2080,18 @@ impl World {
         if g.config.commit == CommitPolicy::Auto {
             self.commit_owned(group, instance);
         }
-        let owned =
-            std::mem::take(&mut self.groups[group as usize].instances[instance as usize].assigned);
+        let owned = std::mem::take(&mut self.groups[group.ix()].instances[instance.ix()].assigned);
         for slot in owned {
             self.release(group, instance, slot);
         }
-        let i = &mut self.groups[group as usize].instances[instance as usize];
+        let i = &mut self.groups[group.ix()].instances[instance.ix()];
         i.state = InstanceState::Stopped;
         i.incarnation += 1;
         i.pending_assignment = None;
         i.joined = false;
         self.emit(SimEvent::InstanceStopped { group, instance });
-        if self.groups[group as usize].second_round_due {
-            self.groups[group as usize].second_round_due = false;
+        if self.groups[group.ix()].second_round_due {
+            self.groups[group.ix()].second_round_due = false;
         }
         self.start_rebalance(group);
     }
@@ -2071,7 +2118,7 @@ impl World {
                 }
                 let mut keep_from = u64::MAX;
                 for &(group, base) in &self.topics[t].subscribers {
-                    let gp = &self.groups[group as usize].partitions[(base + p as u32) as usize];
+                    let gp = &self.groups[group.ix()].partitions[(base + p as u32) as usize];
                     keep_from = keep_from.min(gp.committed.unwrap_or(0));
                 }
                 let log = &mut self.topics[t].partitions[p];
@@ -2081,7 +2128,7 @@ impl World {
                     moved_start = true;
                     // A group that committed nothing here counts its lag from the log start.
                     for &(group, base) in &self.topics[t].subscribers {
-                        let g = &mut self.groups[group as usize];
+                        let g = &mut self.groups[group.ix()];
                         if g.partitions[(base + p as u32) as usize].committed.is_none() {
                             g.lag -= new_start - start;
                         }
@@ -2155,12 +2202,12 @@ fn reset_expired_position(
 fn commit_partition(
     g: &mut Group,
     slot: u32,
-    topics: &[Topic],
+    topics: &Table<Topic>,
     group: u16,
     offset: u64,
     emitted: &mut Vec<SimEvent>,
 ) {
-    let gp = &mut g.partitions[slot as usize];
+    let gp = &mut g.partitions[slot.ix()];
     if gp.committed.is_some_and(|c| c >= offset) {
         return;
     }
@@ -2172,9 +2219,9 @@ fn commit_partition(
     // `offset` is at most the log-end offset, so the sum cannot underflow; a first commit
     // below the log start (retention deleted records before they were committed) makes the
     // share, and the sum, grow.
-    let from = gp.committed.unwrap_or_else(|| {
-        topics[gp.topic as usize].partitions[gp.partition as usize].start_offset()
-    });
+    let from = gp
+        .committed
+        .unwrap_or_else(|| topics[gp.topic.ix()].partitions[gp.partition.ix()].start_offset());
     g.lag = g.lag + from - offset;
     gp.committed = Some(offset);
     emitted.push(SimEvent::Committed {

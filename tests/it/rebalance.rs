@@ -212,3 +212,43 @@ group = "payment-service"
     let group = coop.report.group("payment-service").unwrap();
     assert_eq!(group.rebalances, 2);
 }
+
+/// The web app's crash and restart buttons pass instance numbers from outside the engine, which
+/// looks instances up without bounds checks (`engine::table`): numbers that name no instance
+/// change nothing, where a real one does.
+#[test]
+fn crash_and_restart_ignore_instances_that_do_not_exist() {
+    struct Collect(Vec<SimEvent>);
+    impl Observer for Collect {
+        fn on_event(&mut self, _: u64, event: &SimEvent, _: &World) {
+            self.0.push(*event);
+        }
+    }
+    let loaded = crate::support::load(&seed_topology(""));
+    let mut simulation =
+        evflow::Simulation::from_scenario(&loaded.scenario, None).expect("the scenario builds");
+    simulation.step_until(5_000_000);
+    let mut events = Collect(Vec::new());
+    // Group 0 has instances 0..3; groups are 0 and 1.
+    for (group, instance) in [(0, 3), (0, u16::MAX), (2, 0), (u16::MAX, 0)] {
+        simulation.crash(group, instance, &mut events);
+        simulation.restart(group, instance, &mut events);
+    }
+    assert!(events.0.is_empty(), "{:?}", events.0);
+    simulation.crash(0, 1, &mut events);
+    simulation.restart(0, 1, &mut events);
+    // The restart rejoins at once, which starts a rebalance.
+    assert_eq!(
+        events.0[..2],
+        [
+            SimEvent::InstanceCrashed {
+                group: 0,
+                instance: 1
+            },
+            SimEvent::InstanceStarted {
+                group: 0,
+                instance: 1
+            }
+        ]
+    );
+}

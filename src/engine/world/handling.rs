@@ -14,6 +14,7 @@ use crate::backoff::{
     FixedBackOffExecution,
 };
 use crate::distribution::DurationDist;
+use crate::engine::table::EntityNumber;
 use crate::kafka::log::{Record, NO_KEY};
 use crate::observer::{Disposition, Effect, SimEvent};
 use crate::scenario::model::{Idempotency, RetryMode};
@@ -428,9 +429,9 @@ impl World {
     pub(super) fn begin_attempt(&mut self, group: u16, instance: u16) -> u64 {
         let now = self.now;
         let seed = self.seed;
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let processing = g.config.processing;
-        let i = &mut g.instances[instance as usize];
+        let i = &mut g.instances[instance.ix()];
         let Some(record) = i.in_flight().map(|delivery| delivery.record) else {
             return 0;
         };
@@ -476,7 +477,7 @@ impl World {
         delivery: &Delivery,
         duplicate: bool,
     ) -> Option<(Disposition, Effect, bool)> {
-        let outcome = self.groups[group as usize].instances[instance as usize].attempt;
+        let outcome = self.groups[group.ix()].instances[instance.ix()].attempt;
         let disposition = match outcome {
             AttemptOutcome::Filtered => Disposition::Filtered,
             AttemptOutcome::Success => Disposition::Success,
@@ -485,7 +486,7 @@ impl World {
                     AfterAttempt::RetryInPlace(delay) => {
                         let took = self.begin_attempt(group, instance);
                         let incarnation =
-                            self.groups[group as usize].instances[instance as usize].incarnation;
+                            self.groups[group.ix()].instances[instance.ix()].incarnation;
                         self.queue.schedule_event(
                             self.now + delay + took,
                             Event::ProcessDone {
@@ -502,7 +503,7 @@ impl World {
         };
         // A record failed before if it was retried in place (a back-off is running) or
         // came through retry topics (it carries attempts).
-        let retried_in_place = self.groups[group as usize].instances[instance as usize]
+        let retried_in_place = self.groups[group.ix()].instances[instance.ix()]
             .backoff
             .take()
             .is_some();
@@ -511,7 +512,7 @@ impl World {
             retried_in_place || record.attempts > 0 || matches!(outcome, AttemptOutcome::Fail(_));
         if failed_before && disposition != Disposition::Retried {
             // Done with this record for good: forget its failure history.
-            self.groups[group as usize]
+            self.groups[group.ix()]
                 .handling
                 .failures
                 .forget(record.event_id);
@@ -542,14 +543,14 @@ impl World {
     ) -> AfterAttempt {
         let retryable = cause.retryable();
         let now = self.now;
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let Some(handler) = g.handler.as_ref() else {
             return AfterAttempt::Done(Disposition::Dropped);
         };
         g.handling.stats.failures += 1;
         g.handling.failures.record(delivery.record.event_id, now);
         let (topic, partition) = {
-            let gp = &g.partitions[delivery.slot as usize];
+            let gp = &g.partitions[delivery.slot.ix()];
             (gp.topic, gp.partition)
         };
         let mut retry_in = None;
@@ -558,7 +559,7 @@ impl World {
             if let Some(retry) = &handler.retry {
                 match retry.mode {
                     RetryMode::Blocking => {
-                        let i = &mut g.instances[instance as usize];
+                        let i = &mut g.instances[instance.ix()];
                         let run = i.backoff.get_or_insert_with(|| retry.policy.start());
                         retry_in = run.next_ms().map(|ms| ms * 1_000);
                     }
@@ -597,7 +598,7 @@ impl World {
         }
         match dead_letter {
             Some(dlt) => {
-                let g = &mut self.groups[group as usize];
+                let g = &mut self.groups[group.ix()];
                 g.handling.stats.dead_lettered += 1;
                 let failures = g.handling.failures.take(record.event_id);
                 if self.dead_letters.len() < DEAD_LETTER_LIMIT {
@@ -617,7 +618,7 @@ impl World {
                 AfterAttempt::Done(Disposition::DeadLettered)
             }
             None => {
-                self.groups[group as usize].handling.stats.dropped += 1;
+                self.groups[group.ix()].handling.stats.dropped += 1;
                 AfterAttempt::Done(Disposition::Dropped)
             }
         }
@@ -638,7 +639,7 @@ impl World {
         debug_assert_ne!(record.row, NO_KEY, "a record with a key carries its row");
         let last = producer.entities.raise(record.row, column, record.key_seq);
         if record.key_seq < last {
-            self.groups[group as usize].handling.stats.out_of_order += 1;
+            self.groups[group.ix()].handling.stats.out_of_order += 1;
         }
         record.key_seq < last
     }
@@ -646,7 +647,7 @@ impl World {
     /// Applies (or suppresses) the side effect of a successful attempt.
     fn side_effect(&mut self, group: u16, record: &Record) -> Effect {
         let now = self.now;
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         let Some(handler) = &g.handler else {
             return Effect::None;
         };
@@ -704,12 +705,12 @@ impl World {
     /// Publishes the handler's follow-up events (consume → work → publish), carrying the
     /// correlation id and setting the causation id.
     fn publish_emits(&mut self, group: u16, instance: u16, record: &Record) {
-        let count = self.groups[group as usize]
+        let count = self.groups[group.ix()]
             .handler
             .as_ref()
             .map_or(0, |h| h.emits.len());
         for k in 0..count {
-            let emit = self.groups[group as usize]
+            let emit = self.groups[group.ix()]
                 .handler
                 .as_ref()
                 .map(|h| h.emits[k].clone());
@@ -732,7 +733,7 @@ impl World {
             match emit.delay {
                 None => self.append_emitted(group, emit.topic, child, partition),
                 Some(delay) => {
-                    let rng = &mut self.groups[group as usize].instances[instance as usize].rng;
+                    let rng = &mut self.groups[group.ix()].instances[instance.ix()].rng;
                     let at = self.now + delay.sample(rng);
                     let entry = Some(PendingEmit {
                         group,
@@ -776,39 +777,39 @@ impl World {
     }
 
     fn append_emitted(&mut self, group: u16, topic: u16, record: Record, partition: Option<u32>) {
-        self.groups[group as usize].handling.stats.emitted += 1;
+        self.groups[group.ix()].handling.stats.emitted += 1;
         self.append(topic, record, partition);
     }
 
     /// `replay_dlq`: re-publishes the group's dead-letter records (not yet replayed) to the
     /// topic they came from, same partition, attempts reset.
     pub(super) fn replay_dead_letters(&mut self, group: u16) {
-        let g = &self.groups[group as usize];
+        let g = &self.groups[group.ix()];
         let (Some(dlt), Some(&origin)) = (
             g.handler.as_ref().and_then(|h| h.dead_letter),
             g.topics.first(),
         ) else {
             return;
         };
-        let partitions = self.topics[dlt as usize].partitions.len();
-        let mut cursor = std::mem::take(&mut self.groups[group as usize].handling.replay_cursor);
+        let partitions = self.topics[dlt.ix()].partitions.len();
+        let mut cursor = std::mem::take(&mut self.groups[group.ix()].handling.replay_cursor);
         cursor.resize(partitions, 0);
         let mut replayed = 0;
         for (p, next) in cursor.iter_mut().enumerate() {
-            let end = self.topics[dlt as usize].partitions[p].end_offset();
+            let end = self.topics[dlt.ix()].partitions[p].end_offset();
             while *next < end {
-                let record = self.topics[dlt as usize].partitions[p].get(*next).copied();
+                let record = self.topics[dlt.ix()].partitions[p].get(*next).copied();
                 *next += 1;
                 if let Some(mut record) = record {
                     record.attempts = 0;
                     record.produced_at = self.now;
-                    let target = (p as u32) % self.topics[origin as usize].partitions.len() as u32;
+                    let target = (p as u32) % self.topics[origin.ix()].partitions.len() as u32;
                     self.append(origin, record, Some(target));
                     replayed += 1;
                 }
             }
         }
-        let g = &mut self.groups[group as usize];
+        let g = &mut self.groups[group.ix()];
         g.handling.replayed_through = cursor.iter().sum();
         g.handling.replay_cursor = cursor;
         g.handling.stats.replayed += replayed;

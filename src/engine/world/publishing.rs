@@ -14,6 +14,7 @@
 
 use super::{Event, World};
 use crate::distribution::DurationDist;
+use crate::engine::table::EntityNumber;
 use crate::kafka::log::Record;
 use crate::observer::SimEvent;
 use crate::scenario::model::DualWriteOrder;
@@ -205,7 +206,7 @@ impl CdcConnector {
 impl World {
     /// Schedules the relay's or connector's recurring events at the start.
     pub(super) fn start_publisher(&mut self, producer: u16) {
-        match &self.producers[producer as usize].publisher {
+        match &self.producers[producer.ix()].publisher {
             Publisher::Outbox(relay) => {
                 let workers = relay.workers.len() as u64;
                 let interval = relay.poll_interval;
@@ -232,19 +233,19 @@ impl World {
 
     /// A service produced an event: get it to Kafka the way the producer is configured to.
     pub(super) fn publish(&mut self, producer: u16, record: Record) {
-        let topic = self.producers[producer as usize].topic;
+        let topic = self.producers[producer.ix()].topic;
         let now = self.now;
-        match &mut self.producers[producer as usize].publisher {
+        match &mut self.producers[producer.ix()].publisher {
             Publisher::Direct(None) => {
-                let stats = &mut self.producers[producer as usize].publish_stats;
+                let stats = &mut self.producers[producer.ix()].publish_stats;
                 stats.created += 1;
                 stats.published += 1;
                 self.append(topic, record, None);
             }
             Publisher::Direct(Some((crash, order))) => {
                 let (crash, order) = (*crash, *order);
-                let failed = self.producers[producer as usize].rng.chance(crash);
-                let stats = &mut self.producers[producer as usize].publish_stats;
+                let failed = self.producers[producer.ix()].rng.chance(crash);
+                let stats = &mut self.producers[producer.ix()].publish_stats;
                 stats.created += 1;
                 match (failed, order) {
                     (false, _) => {
@@ -272,7 +273,7 @@ impl World {
             Publisher::Outbox(relay) => {
                 relay.unpublished.push_back(record);
                 let backlog = relay.backlog();
-                let p = &mut self.producers[producer as usize];
+                let p = &mut self.producers[producer.ix()];
                 p.publish_stats.created += 1;
                 p.publish_stats.table_rows += 1;
                 p.publish_stats.backlog = backlog;
@@ -284,7 +285,7 @@ impl World {
             }
             Publisher::Cdc(_) => {
                 let partition = self.key_partition(topic, &record);
-                let p = &mut self.producers[producer as usize];
+                let p = &mut self.producers[producer.ix()];
                 let Publisher::Cdc(connector) = &mut p.publisher else {
                     return;
                 };
@@ -294,7 +295,7 @@ impl World {
                 connector.last_capture_at = at;
                 connector.wal.push_back((record, at, partition));
                 let backlog = connector.backlog();
-                let p = &mut self.producers[producer as usize];
+                let p = &mut self.producers[producer.ix()];
                 p.publish_stats.created += 1;
                 p.publish_stats.backlog = backlog;
                 p.publish_stats.peak_backlog = p.publish_stats.peak_backlog.max(backlog);
@@ -311,7 +312,7 @@ impl World {
 
     pub(super) fn on_outbox_poll(&mut self, producer: u16, worker: u16, epoch: u32) {
         let now = self.now;
-        let p = &mut self.producers[producer as usize];
+        let p = &mut self.producers[producer.ix()];
         let Publisher::Outbox(relay) = &mut p.publisher else {
             return;
         };
@@ -360,7 +361,7 @@ impl World {
     pub(super) fn on_outbox_published(&mut self, producer: u16, worker: u16, epoch: u32) {
         let now = self.now;
         let crashed = {
-            let p = &mut self.producers[producer as usize];
+            let p = &mut self.producers[producer.ix()];
             let Publisher::Outbox(relay) = &mut p.publisher else {
                 return;
             };
@@ -376,7 +377,7 @@ impl World {
             self.crash_relay_worker(producer, worker);
             return;
         }
-        let Publisher::Outbox(relay) = &mut self.producers[producer as usize].publisher else {
+        let Publisher::Outbox(relay) = &mut self.producers[producer.ix()].publisher else {
             return;
         };
         let w = &mut relay.workers[worker as usize];
@@ -388,7 +389,7 @@ impl World {
         let backlog = relay.backlog();
         // A full batch means more may be waiting: poll again at once.
         let next = if full { now } else { now + relay.poll_interval };
-        self.producers[producer as usize].publish_stats.backlog = backlog;
+        self.producers[producer.ix()].publish_stats.backlog = backlog;
         self.queue.schedule_event(
             next,
             Event::OutboxPoll {
@@ -401,14 +402,14 @@ impl World {
 
     /// Sends the worker's locked rows to Kafka.
     fn relay_send_locked(&mut self, producer: u16, worker: u16) {
-        let topic = self.producers[producer as usize].topic;
-        let rows = match &self.producers[producer as usize].publisher {
+        let topic = self.producers[producer.ix()].topic;
+        let rows = match &self.producers[producer.ix()].publisher {
             Publisher::Outbox(relay) => relay.workers[worker as usize].locked.clone(),
             _ => return,
         };
         for mut record in rows {
             record.produced_at = self.now;
-            let p = &mut self.producers[producer as usize];
+            let p = &mut self.producers[producer.ix()];
             let Publisher::Outbox(relay) = &mut p.publisher else {
                 return;
             };
@@ -426,7 +427,7 @@ impl World {
     /// transaction rolls back) and will be published again.
     fn crash_relay_worker(&mut self, producer: u16, worker: u16) {
         let now = self.now;
-        let Publisher::Outbox(relay) = &mut self.producers[producer as usize].publisher else {
+        let Publisher::Outbox(relay) = &mut self.producers[producer.ix()].publisher else {
             return;
         };
         let restart = relay.restart_after;
@@ -441,7 +442,7 @@ impl World {
         for record in rows.into_iter().rev() {
             relay.unpublished.push_front(record);
         }
-        self.producers[producer as usize].publish_stats.crashes += 1;
+        self.producers[producer.ix()].publish_stats.crashes += 1;
         self.emit(SimEvent::RelayCrashed { producer, worker });
         self.queue.schedule_event(
             now + restart,
@@ -455,13 +456,13 @@ impl World {
 
     /// `crash_relay`: every worker crashes; one that was publishing had already sent its batch.
     pub(super) fn crash_relay(&mut self, producer: u16) {
-        let workers = match &self.producers[producer as usize].publisher {
+        let workers = match &self.producers[producer.ix()].publisher {
             Publisher::Outbox(relay) => relay.workers.len() as u16,
             _ => return,
         };
         for worker in 0..workers {
             let publishing = matches!(
-                &self.producers[producer as usize].publisher,
+                &self.producers[producer.ix()].publisher,
                 Publisher::Outbox(relay) if relay.workers[worker as usize].state == WorkerState::Publishing
             );
             if publishing {
@@ -472,7 +473,7 @@ impl World {
     }
 
     pub(super) fn on_relay_restart(&mut self, producer: u16, worker: u16, epoch: u32) {
-        let Publisher::Outbox(relay) = &mut self.producers[producer as usize].publisher else {
+        let Publisher::Outbox(relay) = &mut self.producers[producer.ix()].publisher else {
             return;
         };
         let w = &mut relay.workers[worker as usize];
@@ -494,7 +495,7 @@ impl World {
 
     fn schedule_capture(&mut self, producer: u16) {
         let now = self.now;
-        let Publisher::Cdc(connector) = &mut self.producers[producer as usize].publisher else {
+        let Publisher::Cdc(connector) = &mut self.producers[producer.ix()].publisher else {
             return;
         };
         if connector.state != ConnectorState::Running || connector.capture_scheduled {
@@ -510,9 +511,9 @@ impl World {
 
     pub(super) fn on_cdc_capture(&mut self, producer: u16, epoch: u32) {
         let now = self.now;
-        let topic = self.producers[producer as usize].topic;
+        let topic = self.producers[producer.ix()].topic;
         loop {
-            let Publisher::Cdc(connector) = &mut self.producers[producer as usize].publisher else {
+            let Publisher::Cdc(connector) = &mut self.producers[producer.ix()].publisher else {
                 return;
             };
             if connector.epoch != epoch || connector.state != ConnectorState::Running {
@@ -529,7 +530,7 @@ impl World {
             connector.unflushed.push(record);
             let fresh = connector.published_ids.insert(record.event_id);
             let backlog = connector.backlog();
-            let stats = &mut self.producers[producer as usize].publish_stats;
+            let stats = &mut self.producers[producer.ix()].publish_stats;
             stats.backlog = backlog;
             if fresh {
                 stats.published += 1;
@@ -538,7 +539,7 @@ impl World {
             }
             self.append(topic, record, partition);
         }
-        if let Publisher::Cdc(connector) = &mut self.producers[producer as usize].publisher {
+        if let Publisher::Cdc(connector) = &mut self.producers[producer.ix()].publisher {
             connector.capture_scheduled = false;
         }
         self.schedule_capture(producer);
@@ -546,7 +547,7 @@ impl World {
 
     pub(super) fn on_cdc_flush(&mut self, producer: u16) {
         let now = self.now;
-        let Publisher::Cdc(connector) = &mut self.producers[producer as usize].publisher else {
+        let Publisher::Cdc(connector) = &mut self.producers[producer.ix()].publisher else {
             return;
         };
         if connector.state == ConnectorState::Running {
@@ -559,7 +560,7 @@ impl World {
     /// Pauses (`Some(true)`), resumes (`Some(false)`) or crashes (`None`) the connector.
     pub(super) fn control_connector(&mut self, producer: u16, pause: Option<bool>) {
         let now = self.now;
-        let Publisher::Cdc(connector) = &mut self.producers[producer as usize].publisher else {
+        let Publisher::Cdc(connector) = &mut self.producers[producer.ix()].publisher else {
             return;
         };
         match pause {
@@ -584,7 +585,7 @@ impl World {
                 }
                 let at = now + connector.restart_after;
                 let epoch = connector.epoch;
-                self.producers[producer as usize].publish_stats.crashes += 1;
+                self.producers[producer.ix()].publish_stats.crashes += 1;
                 self.emit(SimEvent::RelayCrashed {
                     producer,
                     worker: u16::MAX,
@@ -598,7 +599,7 @@ impl World {
 
     pub(super) fn on_connector_restart(&mut self, producer: u16, epoch: u32) {
         let now = self.now;
-        let Publisher::Cdc(connector) = &mut self.producers[producer as usize].publisher else {
+        let Publisher::Cdc(connector) = &mut self.producers[producer.ix()].publisher else {
             return;
         };
         if connector.epoch != epoch || connector.state != ConnectorState::Down {
