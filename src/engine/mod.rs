@@ -196,6 +196,23 @@ impl Simulation {
             defaults::SAMPLE_INTERVAL.max(scenario.duration.0.micros() / 4_096),
             |d| d.0.micros(),
         );
+        // Groups, producers and instances are numbered with `u16`s (topics check as they are
+        // added, in `World::add_topic`; instances added later, in `on_action`): a number that
+        // wrapped would name another entity, and the engine's lookups trust its own numbers
+        // (see `table`).
+        let most_instances = scenario.groups.iter().map(|g| g.instances as usize).max();
+        for (count, what) in [
+            (scenario.groups.len(), "groups"),
+            (scenario.producers.len(), "producers"),
+            (most_instances.unwrap_or(0), "instances in a group"),
+        ] {
+            if count > usize::from(u16::MAX) + 1 {
+                return Err(BuildError::Invalid(format!(
+                    "{count} {what}: at most {} can be numbered",
+                    usize::from(u16::MAX) + 1
+                )));
+            }
+        }
         let mut world = World::empty(seed, sample.max(MILLIS));
         let topic_index = |name: &str| -> Result<u16, BuildError> {
             scenario
@@ -218,7 +235,7 @@ impl Simulation {
             let retention = topic
                 .retention
                 .map_or(defaults::RETENTION, |d| d.0.micros());
-            world.add_topic(&topic.name, topic.partitions, retention);
+            world.add_topic(&topic.name, topic.partitions, retention)?;
         }
         for dependency in &scenario.dependencies {
             world.dependencies.push(world::Dependency {
@@ -665,9 +682,10 @@ fn build_handler(
     let main_name = world.topics[main as usize].name.clone();
     let partitions = world.topics[main as usize].partitions.len() as u32;
     let retention = world.topics[main as usize].retention;
-    let find_or_add = |world: &mut World, name: &str| -> u16 {
+    let find_or_add = |world: &mut World, name: &str| -> Result<u16, BuildError> {
         match world.topics.iter().position(|t| t.name == name) {
-            Some(index) => index as u16,
+            // Below the count, which `add_topic` keeps within `u16`.
+            Some(index) => Ok(index as u16),
             None => world.add_topic(name, partitions, retention),
         }
     };
@@ -686,7 +704,7 @@ fn build_handler(
                 } else {
                     format!("{main_name}-retry-{delay_ms}")
                 };
-                let topic = find_or_add(world, &name);
+                let topic = find_or_add(world, &name)?;
                 world.topics[topic as usize].due_delay = delay_ms * MILLIS;
                 if !topics.contains(&topic) {
                     topics.push(topic);
@@ -705,7 +723,7 @@ fn build_handler(
             .dead_letter_topic
             .clone()
             .unwrap_or_else(|| format!("{main_name}.DLT"));
-        let topic = find_or_add(world, &name);
+        let topic = find_or_add(world, &name)?;
         world.topics[topic as usize].retained = true;
         Some(topic)
     } else {

@@ -11,14 +11,25 @@
 //! How it stays sound:
 //! - A [`Table`] only grows: it has no way to remove an entry, so an entity number, once
 //!   valid, stays valid for the world's lifetime, and a clone (a seek checkpoint) has the same
-//!   entities.
+//!   entities. Nothing outside the engine gets a mutable world.
 //! - Unchecked lookups take an [`Ix`], which only the engine's own code makes (`id.ix()`), from
 //!   the numbers it handed out itself: those in its scheduled events, its records and its
-//!   subscription tables. Every other lookup (a `usize`, as from the web app or the metrics)
-//!   is checked as before, and the engine's entry points that take numbers from outside
-//!   (`Simulation::crash`, `restart`) check them before using them.
+//!   subscription tables, each used on the table it numbers. Every other lookup (a `usize`, as
+//!   from the web app, the metrics or the engine's public queries) is checked as before.
+//! - Numbers from outside are checked where they come in: `Simulation::crash` and `restart`
+//!   (the web app's buttons), and timeline actions (`World::on_action`, for a `Scenario` built
+//!   in code rather than read and validated).
+//! - Numbers never wrap: the build fails past 65,536 topics (retry and dead-letter topics
+//!   included), groups, producers or instances of a group.
+//! - A partition number crosses to another topic in one place: a failed record forwarded to
+//!   a retry or dead-letter topic keeps its partition only if that topic has it
+//!   (`forward_partition`, as Spring does), and `World::append` checks its lookup all the same.
 //! - Builds with debug assertions (`cargo test`, the browser tests, the property tests over
 //!   random scenarios) check every lookup all the same, and panic on a bad one.
+//!
+//! A reviewer traced every unchecked lookup to where its number is made; the three ways a
+//! number could leave its range that this found (partitions of a smaller retry or dead-letter
+//! topic, topic and group numbers wrapping) were panics before, and are closed above.
 
 use std::ops::{Deref, DerefMut, Index, IndexMut};
 

@@ -729,13 +729,13 @@ pub struct World {
     pending_emits: Vec<Option<PendingEmit>>,
     /// Free slots of `pending_emits`.
     free_emits: Vec<u32>,
-    pub(crate) queue: EventQueue<PackedEvent>,
-    pub(crate) emitted: Vec<SimEvent>,
+    pub(super) queue: EventQueue<PackedEvent>,
+    pub(super) emitted: Vec<SimEvent>,
 }
 
 /// Builders used by [`crate::engine::build`].
 impl World {
-    pub(crate) fn empty(seed: u64, sample_interval: u64) -> Self {
+    pub(super) fn empty(seed: u64, sample_interval: u64) -> Self {
         World {
             now: 0,
             seed,
@@ -756,7 +756,20 @@ impl World {
         }
     }
 
-    pub(crate) fn add_topic(&mut self, name: &str, partitions: u32, retention: u64) -> u16 {
+    /// Adds a topic and returns its number, or an error once topic numbers (`u16`) run out:
+    /// validation allows enough groups and retry topics to get there.
+    pub(super) fn add_topic(
+        &mut self,
+        name: &str,
+        partitions: u32,
+        retention: u64,
+    ) -> Result<u16, super::BuildError> {
+        let index = u16::try_from(self.topics.len()).map_err(|_| {
+            super::BuildError::Invalid(format!(
+                "more than {} topics, counting the retry and dead-letter topics of the handlers",
+                usize::from(u16::MAX) + 1
+            ))
+        })?;
         self.topics.push(Topic {
             name: name.to_string(),
             partitions: vec![PartitionLog::default(); partitions as usize].into(),
@@ -767,11 +780,11 @@ impl World {
             appended: 0,
             key_partitions: BTreeMap::new(),
         });
-        (self.topics.len() - 1) as u16
+        Ok(index)
     }
 
     /// The index of an event type name, registering it on first use.
-    pub(crate) fn event_type(&mut self, name: &str) -> u16 {
+    pub(super) fn event_type(&mut self, name: &str) -> u16 {
         match self.event_types.iter().position(|n| n == name) {
             Some(index) => index as u16,
             None => {
@@ -782,14 +795,14 @@ impl World {
     }
 
     /// Hands out the next event id.
-    pub(crate) fn next_event_id(&mut self) -> u64 {
+    pub(super) fn next_event_id(&mut self) -> u64 {
         let id = self.next_event_id;
         self.next_event_id += 1;
         id
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn add_producer(
+    pub(super) fn add_producer(
         &mut self,
         name: &str,
         topic: u16,
@@ -829,7 +842,7 @@ impl World {
         self.start_publisher(index);
     }
 
-    pub(crate) fn add_group(
+    pub(super) fn add_group(
         &mut self,
         name: &str,
         topics: Vec<u16>,
@@ -913,7 +926,7 @@ impl World {
         index
     }
 
-    pub(crate) fn schedule_bookkeeping(&mut self, end: SimTime) {
+    pub(super) fn schedule_bookkeeping(&mut self, end: SimTime) {
         for (index, action) in self.actions.iter().enumerate() {
             if action.at <= end {
                 self.queue.schedule_event(
@@ -951,7 +964,7 @@ impl World {
     /// `None` when nothing is due by then. Inlined into its one caller, the run loop of
     /// `Simulation::steps_due_with` (see there why).
     #[inline(always)]
-    pub(crate) fn step_due(&mut self, limit: SimTime) -> Option<SimTime> {
+    pub(super) fn step_due(&mut self, limit: SimTime) -> Option<SimTime> {
         let (time, event) = self.queue.pop_due(limit)?;
         self.now = time;
         match Event::from(event) {
@@ -1120,7 +1133,7 @@ impl World {
 
     /// Appends a record to a topic (to `partition`, or the one the producer's partitioner
     /// picks), tells the observers and wakes idle readers. Returns the partition and offset.
-    pub(crate) fn append(
+    pub(super) fn append(
         &mut self,
         topic: u16,
         record: Record,
@@ -1132,7 +1145,10 @@ impl World {
         };
         let topic_log = &mut self.topics[topic.ix()];
         topic_log.appended += 1;
-        let offset = topic_log.partitions[partition.ix()].append(record);
+        // A checked lookup, unlike the engine's others (see `table`): the one place a partition
+        // number chosen for another topic arrives, in a record forwarded to a retry or
+        // dead-letter topic (`forward_partition` keeps it in range there).
+        let offset = topic_log.partitions[partition as usize].append(record);
         self.emit(SimEvent::Produced {
             producer: record.producer,
             topic,
@@ -1173,7 +1189,7 @@ impl World {
     /// the row of one of a million keys was a cache miss that took 14% of the 1M-record
     /// pipeline (`perf annotate`).
     #[inline(always)]
-    pub(crate) fn key_partition(&mut self, topic: u16, record: &Record) -> Option<u32> {
+    pub(super) fn key_partition(&mut self, topic: u16, record: &Record) -> Option<u32> {
         if !record.keyed || record.key == NO_KEY {
             return None;
         }
@@ -1973,9 +1989,11 @@ impl World {
             _ => true,
         };
         let group_ok = match action.kind {
-            ActionKind::AddInstance | ActionKind::ReplayDlq => {
-                usize::from(group) < self.groups.len()
-            }
+            ActionKind::AddInstance => self
+                .groups
+                .get(usize::from(group))
+                .is_some_and(|g| g.instances.len() <= usize::from(u16::MAX)),
+            ActionKind::ReplayDlq => usize::from(group) < self.groups.len(),
             _ => true,
         };
         let producer_ok = match action.kind {
@@ -2002,7 +2020,7 @@ impl World {
             .is_some_and(|g| usize::from(instance) < g.instances.len())
     }
 
-    pub(crate) fn crash(&mut self, group: u16, instance: u16) {
+    pub(super) fn crash(&mut self, group: u16, instance: u16) {
         let g = &mut self.groups[group.ix()];
         let session_timeout = g.config.session_timeout;
         let i = &mut g.instances[instance.ix()];
@@ -2041,7 +2059,7 @@ impl World {
 
     /// Starts a crashed or stopped instance as a new member (dynamic membership: a new member
     /// id), which triggers a rebalance.
-    pub(crate) fn restart(&mut self, group: u16, instance: u16) {
+    pub(super) fn restart(&mut self, group: u16, instance: u16) {
         let now = self.now;
         let g = &mut self.groups[group.ix()];
         let interval = g.config.auto_commit_interval;
@@ -2066,7 +2084,7 @@ impl World {
 
     /// Stops an instance cleanly: `close()` commits (with auto-commit) and leaves the group,
     /// so the rebalance starts at once instead of after the session timeout.
-    pub(crate) fn stop(&mut self, group: u16, instance: u16) {
+    pub(super) fn stop(&mut self, group: u16, instance: u16) {
         let g = &mut self.groups[group.ix()];
         let i = &mut g.instances[instance.ix()];
         if i.state != InstanceState::Running {

@@ -232,3 +232,29 @@ fn a_huge_rate_is_named_in_scientific_notation() {
         "a rate of 20000000/s is above the limit of 10000000/s"
     );
 }
+
+/// Entities are numbered with `u16`s, and the engine trusts its own numbers: a `Scenario` built
+/// in code (which skips validation) with more topics than that fails to build rather than
+/// wrapping a number round to another topic.
+#[test]
+fn more_topics_than_can_be_numbered_fail_to_build() {
+    let mut loaded = load_str(
+        "duration = \"1s\"\n[[topic]]\nname = \"t\"\npartitions = 1\n",
+        "many.toml",
+    )
+    .unwrap();
+    let template = loaded.scenario.topics[0].clone();
+    loaded.scenario.topics = (0..=u32::from(u16::MAX) + 1)
+        .map(|n| {
+            let mut topic = template.clone();
+            topic.name = format!("t{n}");
+            topic
+        })
+        .collect();
+    let error = evflow::Simulation::from_scenario(&loaded.scenario, None)
+        .err()
+        .expect("65,537 topics do not build");
+    assert!(error.to_string().contains("65536 topics"), "{error}");
+    loaded.scenario.topics.pop();
+    assert!(evflow::Simulation::from_scenario(&loaded.scenario, None).is_ok());
+}

@@ -493,3 +493,85 @@ fn emitted_events_can_take_the_services_own_publishing_hop() {
         .unwrap();
     assert_eq!(child_at, processed_at + 100_000);
 }
+
+/// Spring's `DeadLetterPublishingRecoverer` forwards a failed record to the same partition
+/// number of the retry or dead-letter topic. When that topic has fewer partitions (a group
+/// reading topics of different sizes into one `<topic>.DLT`, a declared smaller dead-letter
+/// topic, a declared retry topic), its `checkPartition` leaves the partition unset and the
+/// producer's partitioner picks one from the key. Records keep flowing, none is lost.
+#[test]
+fn failed_records_reach_retry_and_dead_letter_topics_with_fewer_partitions() {
+    let text = r#"
+duration = "30s"
+seed = 5
+[[topic]]
+name = "small"
+partitions = 2
+[[topic]]
+name = "large"
+partitions = 8
+[[topic]]
+name = "audit"
+partitions = 1
+[[topic]]
+name = "large-retry-1000"
+partitions = 3
+[[producer]]
+name = "a"
+topic = "small"
+rate = "50/s"
+keys = "k{1..500}"
+[[producer]]
+name = "b"
+topic = "large"
+rate = "50/s"
+keys = "k{1..500}"
+[[group]]
+name = "both"
+topics = ["small", "large"]
+instances = 2
+processing = "1ms"
+[group.handler]
+poison = 0.2
+dead_letter = true
+[[group]]
+name = "declared"
+topic = "large"
+instances = 1
+processing = "1ms"
+[group.handler]
+poison = 0.1
+transient_failure = 0.2
+retry = { mode = "topics", initial = "1s", multiplier = 1.0, max_attempts = 1 }
+dead_letter_topic = "audit"
+"#;
+    let run = run_checked(text, None);
+    let report = &run.report;
+    let topic = |name: &str| report.topics.iter().find(|t| t.name == name).unwrap();
+    // `small.DLT` takes its size from the group's first topic (2 partitions), and records from
+    // every partition of `large` still reach it.
+    let dlt = topic("small.DLT");
+    assert_eq!(dlt.partitions, 2);
+    let from_large = report
+        .dead_letters
+        .iter()
+        .filter(|d| d.group == "both" && d.original_topic == "large" && d.original_partition >= 2)
+        .count();
+    assert!(
+        from_large > 0,
+        "dead letters from partitions 2..8 of `large`"
+    );
+    assert!(topic("audit").produced > 0);
+    assert!(topic("large-retry-1000").produced > 0);
+    // Every dead-lettered record reached its dead-letter topic.
+    let group = |name: &str| report.groups.iter().find(|g| g.name == name).unwrap();
+    assert_eq!(group("both").handling.dead_lettered, dlt.produced);
+    assert_eq!(
+        group("declared").handling.dead_lettered,
+        topic("audit").produced
+    );
+    assert_eq!(
+        group("declared").handling.retries,
+        topic("large-retry-1000").produced
+    );
+}

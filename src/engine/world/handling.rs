@@ -593,7 +593,8 @@ impl World {
         record.attempts = record.attempts.saturating_add(1);
         record.produced_at = self.now;
         if let Some(retry_topic) = forward_to {
-            self.append(retry_topic, record, Some(partition));
+            let partition = self.forward_partition(retry_topic, partition);
+            self.append(retry_topic, record, partition);
             return AfterAttempt::Done(Disposition::Retried);
         }
         match dead_letter {
@@ -614,7 +615,8 @@ impl World {
                     });
                 }
                 // DeadLetterPublishingRecoverer: same partition of `<topic>.DLT`.
-                self.append(dlt, record, Some(partition));
+                let partition = self.forward_partition(dlt, partition);
+                self.append(dlt, record, partition);
                 AfterAttempt::Done(Disposition::DeadLettered)
             }
             None => {
@@ -700,6 +702,16 @@ impl World {
             state.stats.repeated_side_effects += 1;
             Effect::Repeated
         }
+    }
+
+    /// The partition a failed record goes to in a retry or dead-letter topic: the same number
+    /// as where it failed, as Spring's `DeadLetterPublishingRecoverer` resolves it, if the topic
+    /// has that partition. If not (a group reading topics of different sizes into one
+    /// `<topic>.DLT`, or a declared, smaller dead-letter topic), `None`: the recoverer's
+    /// `checkPartition` (Spring Kafka 2.7 on) then leaves the partition unset, and the
+    /// producer's partitioner chooses one.
+    fn forward_partition(&self, topic: u16, partition: u32) -> Option<u32> {
+        ((partition as usize) < self.topics[topic.ix()].partitions.len()).then_some(partition)
     }
 
     /// Publishes the handler's follow-up events (consume → work → publish), carrying the
