@@ -23,6 +23,10 @@ struct GroupSpec {
     max_poll: u32,
     reset_earliest: bool,
     handler: u8,
+    /// Reads both topics, the smaller first (its retry and dead-letter topics get its partition
+    /// count, so records from the larger topic's last partitions go where the partitioner sends
+    /// them), when there are two.
+    both: bool,
 }
 
 /// A handler configuration picked by index (0: none).
@@ -56,6 +60,7 @@ fn group_spec(topics: usize) -> impl Strategy<Value = GroupSpec> {
         prop::sample::select(vec![1u32, 5, 50, 500]),
         any::<bool>(),
         any::<u8>(),
+        any::<bool>(),
     )
         .prop_map(
             |(
@@ -67,6 +72,7 @@ fn group_spec(topics: usize) -> impl Strategy<Value = GroupSpec> {
                 max_poll,
                 reset_earliest,
                 handler,
+                both,
             )| GroupSpec {
                 topic,
                 instances,
@@ -76,6 +82,7 @@ fn group_spec(topics: usize) -> impl Strategy<Value = GroupSpec> {
                 max_poll,
                 reset_earliest,
                 handler,
+                both,
             },
         )
 }
@@ -118,6 +125,10 @@ fn scenario_text() -> impl Strategy<Value = String> {
             let mut groups = groups;
             let mut retry_topics_used = vec![false; topics];
             for spec in &mut groups {
+                spec.both &= topics == 2;
+                if spec.both {
+                    spec.topic = 0; // the main topic, which names the retry topics
+                }
                 if spec.handler % 6 == 2 {
                     if retry_topics_used[spec.topic] {
                         spec.handler = 1;
@@ -128,8 +139,12 @@ fn scenario_text() -> impl Strategy<Value = String> {
             for (g, spec) in groups.iter().enumerate() {
                 let _ = write!(
                     text,
-                    "[[group]]\nname = \"g{g}\"\ntopic = \"t{}\"\ninstances = {}\nassignor = \"{}\"\ncommit = \"{}\"\nprocessing = \"{}\"\nmax_poll_records = {}\nsession_timeout = \"2s\"\nrebalance_time = \"300ms\"\nauto_commit_interval = \"1s\"\noffset_reset = \"{}\"\n",
-                    spec.topic,
+                    "[[group]]\nname = \"g{g}\"\n{}\ninstances = {}\nassignor = \"{}\"\ncommit = \"{}\"\nprocessing = \"{}\"\nmax_poll_records = {}\nsession_timeout = \"2s\"\nrebalance_time = \"300ms\"\nauto_commit_interval = \"1s\"\noffset_reset = \"{}\"\n",
+                    if spec.both {
+                        "topics = [\"t0\", \"t1\"]".to_string()
+                    } else {
+                        format!("topic = \"t{}\"", spec.topic)
+                    },
                     spec.instances,
                     ASSIGNORS[spec.assignor],
                     COMMITS[spec.commit],
