@@ -196,15 +196,13 @@ impl Simulation {
             defaults::SAMPLE_INTERVAL.max(scenario.duration.0.micros() / 4_096),
             |d| d.0.micros(),
         );
-        // Groups, producers and instances are numbered with `u16`s (topics check as they are
-        // added, in `World::add_topic`; instances added later, in `on_action`): a number that
-        // wrapped would name another entity, and the engine's lookups trust its own numbers
-        // (see `table`).
-        let most_instances = scenario.groups.iter().map(|g| g.instances as usize).max();
+        // Groups, producers and instances are numbered with `u16`s (topics are checked as they
+        // are added, in `World::add_topic`; instances added later, in `World::on_action`): a
+        // number that wrapped would name another entity, and the engine's lookups trust its own
+        // numbers (see `table`).
         for (count, what) in [
             (scenario.groups.len(), "groups"),
             (scenario.producers.len(), "producers"),
-            (most_instances.unwrap_or(0), "instances in a group"),
         ] {
             if count > usize::from(u16::MAX) + 1 {
                 return Err(BuildError::Invalid(format!(
@@ -212,6 +210,19 @@ impl Simulation {
                     usize::from(u16::MAX) + 1
                 )));
             }
+        }
+        // One fewer instance: loops over a group's members count them in a `u16`.
+        if let Some(group) = scenario
+            .groups
+            .iter()
+            .find(|g| g.instances > u32::from(u16::MAX))
+        {
+            return Err(BuildError::Invalid(format!(
+                "group {} has {} instances: at most {}",
+                group.name,
+                group.instances,
+                u16::MAX
+            )));
         }
         let mut world = World::empty(seed, sample.max(MILLIS));
         let topic_index = |name: &str| -> Result<u16, BuildError> {
@@ -351,34 +362,36 @@ impl Simulation {
             );
         }
         // Timeline actions, plus producers' rate schedules as `set_rate` actions.
-        let group_index = |name: &Option<String>| {
-            name.as_ref()
-                .and_then(|n| scenario.groups.iter().position(|g| &g.name == n))
-                .map(|i| i as u16)
-        };
-        let dependency_index = |name: &Option<String>| {
-            name.as_ref()
-                .and_then(|n| scenario.dependencies.iter().position(|d| &d.name == n))
-                .map(|i| i as u16)
-        };
-        let producer_index = |name: &Option<String>| {
-            name.as_ref()
-                .and_then(|n| scenario.producers.iter().position(|p| &p.name == n))
-                .map(|i| i as u16)
-        };
         let mut actions: Vec<Action> = scenario
             .timeline
             .iter()
-            .map(|a| Action {
-                at: a.at.0.micros(),
-                kind: a.action,
-                group: group_index(&a.group),
-                instance: a.instance.map(|i| i as u16),
-                producer: producer_index(&a.producer),
-                rate: a.rate.map(|r| r.0.per_second()),
-                dependency: dependency_index(&a.dependency),
+            .map(|a| {
+                Ok(Action {
+                    at: a.at.0.micros(),
+                    kind: a.action,
+                    group: resolve("group", &a.group, scenario.groups.iter().map(|g| &g.name))?,
+                    instance: a
+                        .instance
+                        .map(|i| {
+                            u16::try_from(i).map_err(|_| {
+                                BuildError::Invalid(format!("no instance numbered {i}"))
+                            })
+                        })
+                        .transpose()?,
+                    producer: resolve(
+                        "producer",
+                        &a.producer,
+                        scenario.producers.iter().map(|p| &p.name),
+                    )?,
+                    rate: a.rate.map(|r| r.0.per_second()),
+                    dependency: resolve(
+                        "dependency",
+                        &a.dependency,
+                        scenario.dependencies.iter().map(|d| &d.name),
+                    )?,
+                })
             })
-            .collect();
+            .collect::<Result<_, BuildError>>()?;
         for (index, producer) in scenario.producers.iter().enumerate() {
             for change in &producer.schedule {
                 actions.push(Action {
@@ -635,6 +648,27 @@ fn build_publisher(producer: &ProducerSpec) -> Publisher {
             ))
         }
     }
+}
+
+/// The number of the entity an action names, if it names one. Validation has checked the
+/// names of a scenario read from a file, but not those of a `Scenario` built in code: an unknown
+/// name fails the build rather than falling back to entity 0.
+fn resolve<'a>(
+    kind: &'static str,
+    name: &Option<String>,
+    mut names: impl Iterator<Item = &'a String>,
+) -> Result<Option<u16>, BuildError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    names
+        .position(|candidate| candidate == name)
+        // Below the counts `Simulation::from_scenario` checks first.
+        .map(|index| Some(index as u16))
+        .ok_or_else(|| BuildError::UnknownName {
+            kind,
+            name: name.clone(),
+        })
 }
 
 /// The back-off policy of a retry spec (Spring's ExponentialBackOff or FixedBackOff).

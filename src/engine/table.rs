@@ -8,32 +8,39 @@
 //! them the run takes 9% fewer instructions and 4% less time (callgrind; `evflow bench`, 12
 //! alternating rounds).
 //!
-//! How it stays sound:
-//! - A [`Table`] only grows: it has no way to remove an entry, so an entity number, once
-//!   valid, stays valid for the world's lifetime, and a clone (a seek checkpoint) has the same
-//!   entities. Nothing outside the engine gets a mutable world.
+//! How it stays sound. The rule: no `pub` function takes an [`Ix`] or turns a number from
+//! its caller into one, so unchecked lookups happen only inside the engine, on numbers it made.
+//! - Tables do not shrink: `Table` has no method that removes an entry, and the engine never
+//!   replaces a table or swaps its entries. (The type does not forbid it to code that holds a
+//!   table mutably, which outside the engine means a cloned world: one that cannot be
+//!   stepped, and whose public methods all look up checked.) So an entity number, once valid,
+//!   stays valid for the world's lifetime, and a seek checkpoint (a clone) has the same
+//!   entities. Nothing outside the engine gets the running world mutably.
 //! - Unchecked lookups take an [`Ix`], which only the engine's own code makes (`id.ix()`), from
 //!   the numbers it handed out itself: those in its scheduled events, its records and its
 //!   subscription tables, each used on the table it numbers. Every other lookup (a `usize`, as
 //!   from the web app, the metrics or the engine's public queries) is checked as before.
 //! - Numbers from outside are checked where they come in: `Simulation::crash` and `restart`
-//!   (the web app's buttons), and timeline actions (`World::on_action`, for a `Scenario` built
-//!   in code rather than read and validated).
+//!   (the web app's buttons); the names and instance numbers of timeline actions, as the
+//!   simulation is built and again as each runs (`World::on_action`), for a `Scenario` built
+//!   in code rather than read and validated.
 //! - Numbers never wrap: the build fails past 65,536 topics (retry and dead-letter topics
-//!   included), groups, producers or instances of a group.
-//! - A partition number crosses to another topic in one place: a failed record forwarded to
+//!   included), groups or producers, or 65,535 instances in a group.
+//! - A partition number crosses to another topic in two places. A failed record forwarded to
 //!   a retry or dead-letter topic keeps its partition only if that topic has it
-//!   (`forward_partition`, as Spring does), and `World::append` checks its lookup all the same.
+//!   (`forward_partition`, as Spring does), and `World::append` checks its lookup all the
+//!   same. A replayed dead letter goes to its partition modulo the original topic's count.
 //! - Builds with debug assertions (`cargo test`, the browser tests, the property tests over
 //!   random scenarios) check every lookup all the same, and panic on a bad one.
 //!
-//! A reviewer traced every unchecked lookup to where its number is made; the three ways a
-//! number could leave its range that this found (partitions of a smaller retry or dead-letter
-//! topic, topic and group numbers wrapping) were panics before, and are closed above.
+//! Two reviews traced every unchecked lookup to where its number is made. The three ways a
+//! number could leave its range that the first found (a partition of a smaller retry or
+//! dead-letter topic, topic and group numbers wrapping) were panics before this module, and
+//! are closed above.
 
 use std::ops::{Deref, DerefMut, Index, IndexMut};
 
-/// A growable table of entities, looked up by number.
+/// A table of entities that grows and never shrinks, looked up by number.
 #[derive(Clone, Debug)]
 pub struct Table<T>(Vec<T>);
 

@@ -1892,10 +1892,6 @@ impl World {
     fn on_action(&mut self, index: usize) {
         let action = self.actions[index].clone();
         if !self.action_targets_exist(&action) {
-            debug_assert!(
-                false,
-                "validation lets no action name a missing entity: {action:?}"
-            );
             return;
         }
         match action.kind {
@@ -1975,40 +1971,35 @@ impl World {
         }
     }
 
-    /// Kills an instance: what it was processing is lost, its partitions stay assigned to the
-    /// dead member until `session.timeout.ms` passes without a heartbeat.
-    /// Whether the group, instance and producer an action names exist (as numbered by the
-    /// scenario, in the engine's unchecked tables: see `engine::table`). Validation already
-    /// makes sure of it for scenarios read from files; this covers a `Scenario` built in code.
+    /// Whether the group, instance or producer an action names exists (in the engine's
+    /// unchecked tables: see `engine::table`). Validation makes sure of it for a scenario read
+    /// from a file; this covers a `Scenario` built in code, whose bad actions are ignored.
     fn action_targets_exist(&self, action: &Action) -> bool {
-        let group = action.group.unwrap_or(0);
-        let instance_ok = match action.kind {
-            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop => {
-                self.has_instance(group, action.instance.unwrap_or(0))
+        let group = || action.group.and_then(|g| self.groups.get(usize::from(g)));
+        let producer_exists = || {
+            action
+                .producer
+                .is_some_and(|p| usize::from(p) < self.producers.len())
+        };
+        match action.kind {
+            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop => group()
+                .zip(action.instance)
+                .is_some_and(|(g, instance)| usize::from(instance) < g.instances.len()),
+            // Room for one more instance number (loops over members count in a `u16`).
+            ActionKind::AddInstance => {
+                group().is_some_and(|g| g.instances.len() < usize::from(u16::MAX))
             }
-            _ => true,
-        };
-        let group_ok = match action.kind {
-            ActionKind::AddInstance => self
-                .groups
-                .get(usize::from(group))
-                .is_some_and(|g| g.instances.len() <= usize::from(u16::MAX)),
-            ActionKind::ReplayDlq => usize::from(group) < self.groups.len(),
-            _ => true,
-        };
-        let producer_ok = match action.kind {
+            ActionKind::ReplayDlq => group().is_some(),
             ActionKind::PauseProducer
             | ActionKind::ResumeProducer
             | ActionKind::CrashRelay
             | ActionKind::PauseConnector
             | ActionKind::ResumeConnector
             | ActionKind::CrashConnector
-            | ActionKind::SetRate => {
-                usize::from(action.producer.unwrap_or(0)) < self.producers.len()
-            }
-            _ => true,
-        };
-        instance_ok && group_ok && producer_ok
+            | ActionKind::SetRate => producer_exists(),
+            // Dependencies are a checked `Vec`, and `on_action` skips a missing one.
+            ActionKind::OutageStart | ActionKind::OutageEnd => true,
+        }
     }
 
     /// Whether `group` has an instance numbered `instance`: the check before a number from
@@ -2020,6 +2011,8 @@ impl World {
             .is_some_and(|g| usize::from(instance) < g.instances.len())
     }
 
+    /// Kills an instance: what it was processing is lost, its partitions stay assigned to the
+    /// dead member until `session.timeout.ms` passes without a heartbeat.
     pub(super) fn crash(&mut self, group: u16, instance: u16) {
         let g = &mut self.groups[group.ix()];
         let session_timeout = g.config.session_timeout;

@@ -258,3 +258,35 @@ fn more_topics_than_can_be_numbered_fail_to_build() {
     loaded.scenario.topics.pop();
     assert!(evflow::Simulation::from_scenario(&loaded.scenario, None).is_ok());
 }
+
+/// A `Scenario` built in code skips validation: an action naming a group that does not exist,
+/// or an instance number past `u16`, fails the build instead of falling back to entity 0; a
+/// crash of an instance the group does not have is ignored when its time comes.
+#[test]
+fn actions_of_a_scenario_built_in_code_are_checked() {
+    let text = "duration = \"2s\"\n[[topic]]\nname = \"t\"\npartitions = 2\n[[group]]\nname = \"g\"\ntopic = \"t\"\ninstances = 2\n[[timeline]]\nat = \"1s\"\naction = \"crash\"\ngroup = \"g\"\ninstance = 1\n";
+    let loaded = load_str(text, "actions.toml").unwrap();
+    let build = |edit: &dyn Fn(&mut evflow::scenario::model::Scenario)| {
+        let mut scenario = loaded.scenario.clone();
+        edit(&mut scenario);
+        evflow::Simulation::from_scenario(&scenario, None).map(|mut simulation| {
+            simulation.run_to_end();
+            simulation
+        })
+    };
+    let unknown = build(&|s| s.timeline[0].group = Some("nope".into()));
+    assert_eq!(
+        unknown.err().map(|e| e.to_string()),
+        Some("unknown group \"nope\"".to_string())
+    );
+    let too_large = build(&|s| s.timeline[0].instance = Some(70_000));
+    assert!(too_large.is_err());
+    let missing = build(&|s| s.timeline[0].instance = Some(5)).expect("builds");
+    assert_eq!(missing.world().groups[0].instances.len(), 2);
+    let crashed = build(&|_| {}).expect("builds");
+    assert_ne!(
+        crashed.world().groups[0].instances[1].state,
+        missing.world().groups[0].instances[1].state,
+        "the valid crash happened, the missing instance's did not"
+    );
+}

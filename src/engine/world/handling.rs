@@ -794,7 +794,9 @@ impl World {
     }
 
     /// `replay_dlq`: re-publishes the group's dead-letter records (not yet replayed) to the
-    /// topic they came from, same partition, attempts reset.
+    /// group's main topic (its first, the one its dead-letter topic is named after), to the
+    /// same partition number modulo that topic's count, attempts reset. A group reading several
+    /// topics gets records from the others back on the main one.
     pub(super) fn replay_dead_letters(&mut self, group: u16) {
         let g = &self.groups[group.ix()];
         let (Some(dlt), Some(&origin)) = (
