@@ -8,7 +8,7 @@
 //! them the run takes 9% fewer instructions and 4% less time (callgrind; `evflow bench`, 12
 //! alternating rounds).
 //!
-//! How it stays sound. The rule: no `pub` function takes an [`Ix`] or turns a number from
+//! How it stays sound. The rule: no `pub` function takes an `Ix` or turns a number from
 //! its caller into one, so unchecked lookups happen only inside the engine, on numbers it made.
 //! - Tables do not shrink: `Table` has no method that removes an entry, and the engine never
 //!   replaces a table or swaps its entries. (The type does not forbid it to code that holds a
@@ -16,7 +16,7 @@
 //!   stepped, and whose public methods all look up checked.) So an entity number, once valid,
 //!   stays valid for the world's lifetime, and a seek checkpoint (a clone) has the same
 //!   entities. Nothing outside the engine gets the running world mutably.
-//! - Unchecked lookups take an [`Ix`], which only the engine's own code makes (`id.ix()`), from
+//! - Unchecked lookups take an `Ix`, which only the engine's own code makes (`id.ix()`), from
 //!   the numbers it handed out itself: those in its scheduled events, its records and its
 //!   subscription tables, each used on the table it numbers. Every other lookup (a `usize`, as
 //!   from the web app, the metrics or the engine's public queries) is checked as before.
