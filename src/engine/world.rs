@@ -1145,9 +1145,10 @@ impl World {
         };
         let topic_log = &mut self.topics[topic.ix()];
         topic_log.appended += 1;
-        // A checked lookup, unlike the engine's others (see `table`): the one place a partition
-        // number chosen for another topic arrives, in a record forwarded to a retry or
-        // dead-letter topic (`forward_partition` keeps it in range there).
+        // A checked lookup, unlike the engine's others (see `table`): partition numbers chosen
+        // for another topic arrive here, with records forwarded to a retry or dead-letter topic
+        // (`forward_partition` keeps them in range) and replayed dead letters (modulo the
+        // topic's count).
         let offset = topic_log.partitions[partition as usize].append(record);
         self.emit(SimEvent::Produced {
             producer: record.producer,
