@@ -225,17 +225,8 @@ impl Simulation {
             )));
         }
         let mut world = World::empty(seed, sample.max(MILLIS));
-        let topic_index = |name: &str| -> Result<u16, BuildError> {
-            scenario
-                .topics
-                .iter()
-                .position(|t| t.name == name)
-                .map(|i| i as u16)
-                .ok_or(BuildError::UnknownName {
-                    kind: "topic",
-                    name: name.to_string(),
-                })
-        };
+        let topic_index =
+            |name: &str| index_of("topic", name, scenario.topics.iter().map(|t| &t.name));
         for topic in &scenario.topics {
             if topic.partitions == 0 {
                 return Err(BuildError::Invalid(format!(
@@ -369,7 +360,11 @@ impl Simulation {
                 Ok(Action {
                     at: a.at.0.micros(),
                     kind: a.action,
-                    group: resolve("group", &a.group, scenario.groups.iter().map(|g| &g.name))?,
+                    group: a
+                        .group
+                        .as_deref()
+                        .map(|n| index_of("group", n, scenario.groups.iter().map(|g| &g.name)))
+                        .transpose()?,
                     instance: a
                         .instance
                         .map(|i| {
@@ -378,17 +373,25 @@ impl Simulation {
                             })
                         })
                         .transpose()?,
-                    producer: resolve(
-                        "producer",
-                        &a.producer,
-                        scenario.producers.iter().map(|p| &p.name),
-                    )?,
+                    producer: a
+                        .producer
+                        .as_deref()
+                        .map(|n| {
+                            index_of("producer", n, scenario.producers.iter().map(|p| &p.name))
+                        })
+                        .transpose()?,
                     rate: a.rate.map(|r| r.0.per_second()),
-                    dependency: resolve(
-                        "dependency",
-                        &a.dependency,
-                        scenario.dependencies.iter().map(|d| &d.name),
-                    )?,
+                    dependency: a
+                        .dependency
+                        .as_deref()
+                        .map(|n| {
+                            index_of(
+                                "dependency",
+                                n,
+                                scenario.dependencies.iter().map(|d| &d.name),
+                            )
+                        })
+                        .transpose()?,
                 })
             })
             .collect::<Result<_, BuildError>>()?;
@@ -650,24 +653,22 @@ fn build_publisher(producer: &ProducerSpec) -> Publisher {
     }
 }
 
-/// The number of the entity an action names, if it names one. Validation has checked the
-/// names of a scenario read from a file, but not those of a `Scenario` built in code: an unknown
-/// name fails the build rather than falling back to entity 0.
-fn resolve<'a>(
+/// The number of the entity called `name` among `names` (in file order), or an error naming
+/// it. For a scenario read from a file, validation has already checked every name; a
+/// `Scenario` built in code has not been validated, so an unknown name fails the build here
+/// rather than falling back to entity 0.
+fn index_of<'a>(
     kind: &'static str,
-    name: &Option<String>,
+    name: &str,
     mut names: impl Iterator<Item = &'a String>,
-) -> Result<Option<u16>, BuildError> {
-    let Some(name) = name else {
-        return Ok(None);
-    };
+) -> Result<u16, BuildError> {
     names
         .position(|candidate| candidate == name)
-        // Below the counts `Simulation::from_scenario` checks first.
-        .map(|index| Some(index as u16))
+        // Below the counts `Simulation::from_scenario` checks (and `World::add_topic` keeps).
+        .map(|index| index as u16)
         .ok_or_else(|| BuildError::UnknownName {
             kind,
-            name: name.clone(),
+            name: name.to_string(),
         })
 }
 
@@ -794,28 +795,17 @@ fn build_handler(
         .calls
         .as_ref()
         .map(|name| {
-            world
-                .dependencies
-                .iter()
-                .position(|d| &d.name == name)
-                .map(|i| i as u16)
-                .ok_or(BuildError::UnknownName {
-                    kind: "dependency",
-                    name: name.clone(),
-                })
+            index_of(
+                "dependency",
+                name,
+                world.dependencies.iter().map(|d| &d.name),
+            )
         })
         .transpose()?;
     let events = spec.events.iter().map(|e| world.event_type(e)).collect();
     let mut emits = Vec::new();
     for emit in &spec.emit {
-        let topic = world
-            .topics
-            .iter()
-            .position(|t| t.name == emit.topic)
-            .ok_or(BuildError::UnknownName {
-                kind: "topic",
-                name: emit.topic.clone(),
-            })? as u16;
+        let topic = index_of("topic", &emit.topic, world.topics.iter().map(|t| &t.name))?;
         let event_type = world.event_type(emit.event.as_deref().unwrap_or(&emit.topic));
         let on = emit.on.as_ref().map(|e| world.event_type(e));
         emits.push(world::Emit {

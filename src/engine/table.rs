@@ -63,12 +63,6 @@ impl<T> From<Vec<T>> for Table<T> {
     }
 }
 
-impl<T> FromIterator<T> for Table<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(entities: I) -> Self {
-        Table(entities.into_iter().collect())
-    }
-}
-
 /// Reads as a slice: iteration, `len`, `get`, and checked indexing by `usize`. Not as a `Vec`:
 /// that would let a table shrink.
 impl<T> Deref for Table<T> {

@@ -1983,9 +1983,10 @@ impl World {
                 .is_some_and(|p| usize::from(p) < self.producers.len())
         };
         match action.kind {
-            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop => group()
+            ActionKind::Crash | ActionKind::Restart | ActionKind::Stop => action
+                .group
                 .zip(action.instance)
-                .is_some_and(|(g, instance)| usize::from(instance) < g.instances.len()),
+                .is_some_and(|(group, instance)| self.has_instance(group, instance)),
             // Room for one more instance number (loops over members count in a `u16`).
             ActionKind::AddInstance => {
                 group().is_some_and(|g| g.instances.len() < usize::from(u16::MAX))
